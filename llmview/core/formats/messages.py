@@ -1,0 +1,294 @@
+"""Chat messages and provider response objects, in the one shape the viewer shows.
+
+OpenAI chat, OpenAI Responses, Anthropic Messages and Gemini all spell messages, content parts,
+tool calls and usage differently; every dialect that carries them goes through here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Context, as_int
+
+Message = dict[str, Any]
+
+
+def norm_messages(value: Any, ctx: Context) -> list[Message] | None:
+    """``[{role, content, name?, tool_calls?, tool_call_id?}]`` with content as plain text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        ctx.warn(f"messages: expected a list, got {type(value).__name__}")
+        return None
+    return [norm_message(item) for item in value]
+
+
+def norm_message(item: Any) -> Message:
+    if not isinstance(item, dict):
+        return {"role": "user", "content": content_text(item)}
+    role = item.get("role")
+    if not isinstance(role, str):
+        role = item.get("type") if isinstance(item.get("type"), str) else "user"
+    message: Message = {"role": "assistant" if role == "model" else role}
+    content = item.get("content", item.get("parts", item.get("text")))
+    message["content"] = content_text(content)
+    calls = tool_calls_of(item, content)
+    if calls:
+        message["tool_calls"] = calls
+    for key in ("name", "tool_call_id"):
+        if isinstance(item.get(key), str):
+            message[key] = item[key]
+    if "tool_call_id" not in message and isinstance(content, list):
+        for part in content:  # Anthropic tool_result parts answer a tool_use id
+            if isinstance(part, dict) and part.get("type") == "tool_result":
+                message["tool_call_id"] = as_plain(part.get("tool_use_id"))
+                message["role"] = "tool" if role == "user" else role
+                break
+    return message
+
+
+def content_text(content: Any) -> str:
+    """Text of a content value: a string, or a list of parts (text, image, tool_use, ...)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [_part_text(part) for part in content]
+        return "\n".join(text for text in texts if text)
+    if isinstance(content, dict):
+        return _part_text(content)
+    return str(content)
+
+
+def _part_text(part: Any) -> str:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return "" if part is None else str(part)
+    kind = part.get("type")
+    if isinstance(part.get("text"), str):
+        return part["text"]
+    if kind == "tool_result":
+        return content_text(part.get("content"))
+    if kind in ("image_url", "image", "input_image"):
+        return "[image]"
+    if kind in ("input_audio", "audio"):
+        return "[audio]"
+    if kind in ("tool_use", "function_call"):
+        return ""
+    return ""
+
+
+def tool_calls_of(message: dict[str, Any], content: Any = None) -> list[dict[str, Any]]:
+    """``[{id?, name, arguments}]`` from OpenAI ``tool_calls``/``function_call`` or Anthropic
+    ``tool_use`` parts. Arguments stay as the text the model produced (possibly invalid JSON)."""
+    calls: list[dict[str, Any]] = []
+    raw = message.get("tool_calls")
+    if isinstance(raw, list):
+        for call in raw:
+            if not isinstance(call, dict):
+                continue
+            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            calls.append(
+                _tool_call(call.get("id"), function.get("name"), function.get("arguments"))
+            )
+    legacy = message.get("function_call")
+    if isinstance(legacy, dict):
+        calls.append(_tool_call(None, legacy.get("name"), legacy.get("arguments")))
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "tool_use":
+                calls.append(_tool_call(part.get("id"), part.get("name"), part.get("input")))
+            elif isinstance(part, dict) and isinstance(part.get("functionCall"), dict):
+                fc = part["functionCall"]
+                calls.append(_tool_call(None, fc.get("name"), fc.get("args")))
+    return calls
+
+
+def _tool_call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    call: dict[str, Any] = {"name": as_plain(name) or "", "arguments": _arguments(arguments)}
+    if call_id is not None:
+        call["id"] = as_plain(call_id)
+    return call
+
+
+def _arguments(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    import orjson
+
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return str(value)
+
+
+def as_plain(value: Any) -> str | None:
+    return None if value is None else value if isinstance(value, str) else str(value)
+
+
+# --- provider response objects -------------------------------------------------------------
+
+
+def is_response(obj: Any) -> bool:
+    """Looks like an OpenAI/Anthropic/Gemini response body (choices, content or output + usage)."""
+    if not isinstance(obj, dict):
+        return False
+    return (
+        isinstance(obj.get("choices"), list)
+        or (obj.get("type") == "message" and "content" in obj)
+        or (obj.get("object") == "response" and "output" in obj)
+        or isinstance(obj.get("candidates"), list)
+    )
+
+
+def response_fields(resp: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Call fields from a provider response object: output text, tool calls, finish reason,
+    token usage, model, provider and the provider's response id. Keys absent when unknown."""
+    fields: dict[str, Any] = {}
+    if isinstance(resp.get("choices"), list):
+        _openai_chat(resp, fields)
+        fields.setdefault("provider", "openai")
+    elif resp.get("type") == "message":
+        _anthropic(resp, fields)
+        fields["provider"] = "anthropic"
+    elif resp.get("object") == "response":
+        _openai_responses(resp, fields)
+        fields["provider"] = "openai"
+    elif isinstance(resp.get("candidates"), list):
+        _gemini(resp, fields)
+        fields["provider"] = "google"
+    model = resp.get("model", resp.get("modelVersion"))
+    if isinstance(model, str):
+        fields["model"] = model
+    if isinstance(resp.get("id"), str):
+        fields["response_id"] = resp["id"]
+    fields.update(usage_fields(resp.get("usage", resp.get("usageMetadata")), ctx))
+    return fields
+
+
+def _openai_chat(resp: dict[str, Any], fields: dict[str, Any]) -> None:
+    choices = [c for c in resp["choices"] if isinstance(c, dict)]
+    if not choices:
+        return
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    text = message.get("content") if message else choice.get("text")
+    fields["output"] = content_text(text)
+    calls = tool_calls_of(message) if message else []
+    if calls:
+        fields["tool_calls"] = calls
+    if isinstance(choice.get("finish_reason"), str):
+        fields["finish_reason"] = choice["finish_reason"]
+
+
+def _anthropic(resp: dict[str, Any], fields: dict[str, Any]) -> None:
+    content = resp.get("content")
+    fields["output"] = content_text(content)
+    calls = tool_calls_of({}, content)
+    if calls:
+        fields["tool_calls"] = calls
+    if isinstance(resp.get("stop_reason"), str):
+        fields["finish_reason"] = resp["stop_reason"]
+
+
+def _openai_responses(resp: dict[str, Any], fields: dict[str, Any]) -> None:
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    for item in resp.get("output") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "message":
+            texts.append(content_text(item.get("content")))
+        elif item.get("type") == "function_call":
+            calls.append(_tool_call(item.get("call_id"), item.get("name"), item.get("arguments")))
+    fields["output"] = "\n".join(t for t in texts if t)
+    if calls:
+        fields["tool_calls"] = calls
+    if isinstance(resp.get("status"), str):
+        fields["finish_reason"] = resp["status"]
+
+
+def _gemini(resp: dict[str, Any], fields: dict[str, Any]) -> None:
+    candidate = next((c for c in resp["candidates"] if isinstance(c, dict)), None)
+    if candidate is None:
+        return
+    content = candidate.get("content") if isinstance(candidate.get("content"), dict) else {}
+    parts = content.get("parts")
+    fields["output"] = content_text(parts)
+    calls = tool_calls_of({}, parts)
+    if calls:
+        fields["tool_calls"] = calls
+    if isinstance(candidate.get("finishReason"), str):
+        fields["finish_reason"] = candidate["finishReason"].lower()
+
+
+_INPUT_KEYS = ("prompt_tokens", "input_tokens", "promptTokenCount", "promptTokens", "inputTokens")
+_OUTPUT_KEYS = (
+    "completion_tokens", "output_tokens", "candidatesTokenCount", "completionTokens",
+    "outputTokens",
+)
+_TOTAL_KEYS = ("total_tokens", "totalTokenCount", "totalTokens")
+
+
+def usage_fields(usage: Any, ctx: Context) -> dict[str, int]:
+    """Token counts from any provider's usage object. Anthropic reports cached input apart from
+    ``input_tokens``; it is added back so input means everything the model read."""
+    if not isinstance(usage, dict):
+        return {}
+    fields: dict[str, int] = {}
+    for name, keys in (("input_tokens", _INPUT_KEYS), ("output_tokens", _OUTPUT_KEYS),
+                       ("total_tokens", _TOTAL_KEYS)):
+        for key in keys:
+            if usage.get(key) is not None:
+                value = as_int(usage[key], ctx, f"usage.{key}")
+                if value is not None:
+                    fields[name] = value
+                break
+    if "input_tokens" in usage and "prompt_tokens" not in usage:
+        cached = sum(
+            as_int(usage.get(key), ctx, f"usage.{key}") or 0
+            for key in ("cache_read_input_tokens", "cache_creation_input_tokens")
+        )
+        if cached and "input_tokens" in fields:
+            fields["input_tokens"] += cached
+    if "total_tokens" not in fields and "input_tokens" in fields and "output_tokens" in fields:
+        fields["total_tokens"] = fields["input_tokens"] + fields["output_tokens"]
+    return fields
+
+
+def provider_of_model(model: str | None) -> str | None:
+    """A best guess when the log does not say: the model family names its maker."""
+    if not model:
+        return None
+    name = model.lower().split("/")[-1]
+    if "/" in model:
+        prefix = model.split("/")[0].lower()
+        if prefix in ("openai", "anthropic", "google", "gemini", "vertex_ai", "bedrock", "azure",
+                      "mistral", "groq", "ollama", "cohere", "together_ai", "deepseek"):
+            return {"gemini": "google", "vertex_ai": "google"}.get(prefix, prefix)
+    for prefixes, provider in (
+        (("gpt-", "o1", "o3", "o4", "text-embedding", "davinci", "chatgpt"), "openai"),
+        (("claude",), "anthropic"),
+        (("gemini", "palm"), "google"),
+        (("mistral", "mixtral", "codestral"), "mistral"),
+        (("command",), "cohere"),
+        (("deepseek",), "deepseek"),
+        (("llama", "qwen", "phi", "gemma"), "local"),
+    ):
+        if name.startswith(prefixes):
+            return provider
+    return None
+
+
+__all__ = [
+    "content_text", "is_response", "norm_message", "norm_messages", "provider_of_model",
+    "response_fields", "tool_calls_of", "usage_fields",
+]

@@ -1,0 +1,178 @@
+"""The façade over core: open an index over paths, keep it current, and answer the questions the
+UI and the CLI ask (pages of calls, one call in full, totals). Nothing outside core writes SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from .ingest import Indexer, Progress, RefreshResult
+from .query import Compiled, compile_query
+from .sources import discover, read_range
+from .store import Opened, Store, open_index
+
+CALL_LIST_COLUMNS = (
+    "key", "ts", "model", "provider", "status", "latency_ms", "input_tokens", "output_tokens",
+    "total_tokens", "cost_usd", "preview", "error_type", "trace_id", "session", "app",
+)
+
+# The columns an exported call carries, in order.
+EXPORT_COLUMNS = (
+    "key AS id", "request_id", "ts", "app", "user_id", "session", "model", "provider", "operation",
+    "status", "finish_reason", "input_tokens", "output_tokens", "total_tokens", "latency_ms",
+    "ttft_ms", "cost_usd", "temperature", "top_p", "max_tokens", "seed", "messages", "output",
+    "tool_calls", "error_type", "error_message AS error", "http_status", "trace_id", "span_id",
+    "dialect",
+)
+JSON_COLUMNS = {"messages", "tool_calls", "tools", "params", "tags", "parsed_output"}
+
+
+def default_index_path(paths: list[str]) -> Path:
+    """One index per set of watched paths, in the user cache directory."""
+    from platformdirs import user_cache_dir
+
+    key = "\n".join(sorted(str(Path(p).expanduser().resolve()) for p in paths))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(user_cache_dir("llmview")) / "indexes" / f"{digest}.duckdb"
+
+
+class Index:
+    """An index over log paths. Safe to query from several threads (a cursor per thread) while
+    one thread refreshes it."""
+
+    def __init__(self, opened: Opened, paths: list[str], *, tz: tzinfo | None = None) -> None:
+        self.opened = opened
+        self.paths = paths
+        self.store = Store(opened.con)
+        self.indexer = Indexer(self.store, paths, tz=tz)
+        self.tz = tz
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, paths: list[str], *, index_path: str | None | bool = True,
+             tz: tzinfo | None = None) -> Index:
+        """``index_path`` True: the default cache location; None/False: in memory; a string:
+        that file. Raises ``SourceError`` for a path that does not exist."""
+        discover(paths)  # fail early, with a clear message, on a missing path
+        if index_path is True:
+            target: str | None = str(default_index_path(paths))
+        else:
+            target = index_path or None
+        return cls(open_index(target), paths, tz=tz)
+
+    @property
+    def notice(self) -> str | None:
+        return self.opened.notice
+
+    @property
+    def location(self) -> str:
+        return self.opened.path
+
+    def close(self) -> None:
+        self.opened.con.close()
+
+    # --- keeping current ------------------------------------------------------------------
+
+    def refresh(self, *, final: bool = False,
+                on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
+        with self._write_lock:
+            return self.indexer.refresh(final=final, on_batch=on_batch)
+
+    async def watch(self, on_change: Callable[[RefreshResult], None], stop: Any, *,
+                    poll: bool = False) -> None:
+        await self.indexer.watch(on_change, stop, poll=poll)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def cursor(self) -> Any:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.opened.con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.cursor()
+        result = cur.execute(sql, params or [])
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+    def compile(self, query: str, target: str = "calls") -> Compiled:
+        return compile_query(query, target, tz=self.tz)
+
+    def search(self, query: str = "", *, limit: int = 100, offset: int = 0,
+               newest_first: bool = True, columns: tuple[str, ...] = CALL_LIST_COLUMNS
+               ) -> list[dict[str, Any]]:
+        """A page of calls matching ``query``, newest first by default."""
+        compiled = self.compile(query)
+        order = "DESC" if newest_first else "ASC"
+        return self.rows(
+            f"SELECT {', '.join(columns)} FROM llm_calls WHERE {compiled.where} "
+            f"ORDER BY ts {order} NULLS LAST, seq {order} LIMIT ? OFFSET ?",
+            [*compiled.params, limit, offset],
+        )
+
+    def count(self, query: str = "") -> int:
+        compiled = self.compile(query)
+        rows = self.rows(f"SELECT count(*) AS n FROM llm_calls WHERE {compiled.where}",
+                         compiled.params)
+        return int(rows[0]["n"])
+
+    def iter_calls(self, query: str = "", *, columns: tuple[str, ...] = EXPORT_COLUMNS,
+                   page: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every matching call, oldest first, fetched a page at a time."""
+        compiled = self.compile(query)
+        cur = self.opened.con.cursor()
+        result = cur.execute(
+            f"SELECT {', '.join(columns)} FROM llm_calls WHERE {compiled.where} "
+            "ORDER BY ts NULLS LAST, seq", compiled.params)
+        names = [d[0] for d in result.description]
+        while batch := result.fetchmany(page):
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+
+    def call(self, key: str) -> dict[str, Any] | None:
+        """One call with every field and the raw log lines it came from."""
+        rows = self.rows("SELECT * FROM calls WHERE key = ?", [key])
+        if not rows:
+            return None
+        call = rows[0]
+        call["raw"] = self.raw_lines("call", key)
+        return call
+
+    def raw_lines(self, kind: str, key: str) -> list[dict[str, Any]]:
+        """The log lines behind a call or span, read back from their files."""
+        sources = self.rows(
+            'SELECT s.line_no, s."offset", s.length, f.path, f.kind FROM sources s '
+            "JOIN files f USING (file_id) WHERE s.kind = ? AND s.key = ? ORDER BY s.file_id, "
+            's."offset"', [kind, key])
+        lines = []
+        for src in sources:
+            try:
+                data = read_range(Path(src["path"]), src["offset"], src["length"],
+                                  gzipped=src["kind"].startswith("gzip"))
+                text = data.decode("utf-8", errors="replace")
+            except OSError as exc:
+                text = None
+                src["error"] = f"cannot read back: {exc.strerror or exc}"
+            lines.append({**src, "text": text})
+        return lines
+
+    def problems(self, *, limit: int = 100, offset: int = 0,
+                 severity: str | None = "error") -> list[dict[str, Any]]:
+        where = "p.severity = ?" if severity else "TRUE"
+        params: list[Any] = [severity] if severity else []
+        return self.rows(
+            "SELECT p.seq, f.path, p.line_no, p.severity, p.reason, p.raw, p.truncated "
+            f"FROM problems p LEFT JOIN files f USING (file_id) WHERE {where} "
+            "ORDER BY p.seq LIMIT ? OFFSET ?", [*params, limit, offset])
+
+    def stats(self) -> dict[str, Any]:
+        from .metrics import summary
+
+        return summary(self)

@@ -1,0 +1,263 @@
+"""The indexer: find what is new in the watched files, normalize it, and commit it with the
+files' offsets. One pass is ``refresh``; ``watch`` repeats it when watchfiles says something
+changed, and on a timer, because file events are only hints (NFS, editors, rotations)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+
+from .formats import normalize
+from .formats.base import Context
+from .records import Problem
+from .sources import (
+    HEAD_BYTES,
+    Chunk,
+    FileState,
+    Item,
+    SourceError,
+    discover,
+    hash_bytes,
+    head_of,
+    read_new,
+    sniff_kind,
+)
+from .store import Batch, Store, Where
+
+BATCH_LINES = 20_000
+RESCAN_SECONDS = 2.0
+
+
+@dataclass
+class Progress:
+    """How far the current pass has got, for a progress bar."""
+
+    bytes_done: int = 0
+    bytes_total: int = 0
+    lines: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def lines_per_second(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.lines / elapsed if elapsed > 0 else 0.0
+
+
+@dataclass
+class RefreshResult:
+    lines: int = 0
+    files: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.lines > 0
+
+
+class Indexer:
+    """Reads the files under ``paths`` into ``store``, each record exactly once."""
+
+    def __init__(self, store: Store, paths: list[str], *, tz: tzinfo | None = None) -> None:
+        self.store = store
+        self.paths = paths
+        self.tz = tz
+        self.progress = Progress()
+
+    # --- one pass -------------------------------------------------------------------------
+
+    def refresh(self, *, final: bool = False,
+                on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
+        """Read everything new. ``final`` also takes a half-written last line as complete."""
+        states = self.store.file_states()
+        paths = discover(self.paths)
+        plan = self._match(states, paths)
+        self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
+        result = RefreshResult(files=len(plan))
+        batch = Batch()
+        for state, path in plan:
+            for chunk in self._chunks(state, path, final=final):
+                result.lines += chunk.line_no - state.line_no
+                self._add_chunk(batch, state, chunk)
+                if batch.lines >= BATCH_LINES:
+                    self._commit(batch, on_batch)
+                    batch = Batch()
+        if batch.files or len(batch):
+            self._commit(batch, on_batch)
+        return result
+
+    def _commit(self, batch: Batch, on_batch: Callable[[Progress], None] | None) -> None:
+        self.store.commit(batch)
+        self.progress.lines += batch.lines
+        if on_batch is not None:
+            on_batch(self.progress)
+
+    def _match(self, states: list[FileState], paths: list[Path]) -> list[tuple[FileState, Path]]:
+        """Pair each present file with what the index knows of it, deciding new, renamed,
+        truncated or re-created. Files that vanished are marked gone."""
+        by_inode = {(s.dev, s.inode): s for s in states if not s.gone}
+        present: dict[tuple[int, int], tuple[Path, os.stat_result]] = {}
+        for path in paths:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            present[(st.st_dev, st.st_ino)] = (path, st)
+        next_id = self.store.next_file_id()
+        plan: list[tuple[FileState, Path]] = []
+        changed: list[FileState] = []
+        for inode_key, (path, st) in present.items():
+            state = by_inode.get(inode_key)
+            if state is not None and not _same_content(state, path, st):
+                state.gone = True  # truncated or re-created: what it holds now is new
+                changed.append(state)
+                state = None
+            if state is None:
+                state = _new_state(next_id, path, st)
+                next_id += 1
+                _continue_copy(state, states, path, st)
+                changed.append(state)
+            elif state.path != str(path):
+                state.path = str(path)  # renamed, e.g. rotated to app.log.1
+                changed.append(state)
+            if state.gzipped and state.size == st.st_size and state.line_no > 0:
+                continue  # a compressed file is read once
+            if st.st_size > state.offset or state.gzipped or _partial_pending(state, st):
+                state.size, state.mtime = st.st_size, st.st_mtime
+                plan.append((state, path))
+        for state in states:
+            if not state.gone and (state.dev, state.inode) not in present:
+                state.gone = True
+                changed.append(state)
+        if changed:
+            self.store.save_files(changed)
+        return plan
+
+    def _chunks(self, state: FileState, path: Path, *, final: bool) -> Iterator[Chunk]:
+        """The new records of one file, a chunk at a time. A file that cannot be read yields
+        one problem and is not retried until it changes."""
+        try:
+            if state.head_len < HEAD_BYTES:
+                head = head_of(path)
+                if state.offset == 0:
+                    state.kind = sniff_kind(path, head)
+                state.head_hash, state.head_len = hash_bytes(head), len(head)
+            while True:
+                start = state.offset
+                chunk = read_new(state, path, final=final)
+                yield chunk  # the caller moves state.offset to chunk.offset
+                if chunk.offset == start or state.gzipped or state.kind == "concat":
+                    return
+        except OSError as exc:
+            state.size = state.offset
+            problem = Item(state.line_no, state.offset, 0,
+                           problem=f"cannot read file: {exc.strerror or exc}")
+            yield Chunk([problem], state.offset, state.line_no)
+
+    def _add_chunk(self, batch: Batch, state: FileState, chunk: Chunk) -> None:
+        """Records and the offset they bring the file to go into the same batch."""
+        self._add_items(chunk.items, state, batch)
+        batch.lines += chunk.line_no - state.line_no
+        self.progress.bytes_done += chunk.offset - state.offset
+        state.offset, state.line_no = chunk.offset, chunk.line_no
+        batch.files[state.file_id] = state
+
+    def _add_items(self, items: list[Item], state: FileState, batch: Batch) -> None:
+        name = Path(state.path).name
+        for item in items:
+            where = Where(state.file_id, item.line_no, item.offset, item.length)
+            if item.problem is not None:
+                batch.add(Problem(reason=item.problem), where, item.raw)
+                continue
+            values = item.value if _is_record_list(item.value) else [item.value]
+            for value in values:
+                for record in normalize(value, Context(path=name, tz=self.tz)):
+                    batch.add(record, where)
+
+    # --- watching -------------------------------------------------------------------------
+
+    async def watch(self, on_change: Callable[[RefreshResult], None],
+                    stop: asyncio.Event, *, poll: bool = False) -> None:
+        """Refresh whenever watchfiles reports a change under the paths, and every
+        ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines."""
+        from watchfiles import awatch
+
+        roots = sorted(watch_roots(self.paths))
+        changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
+                         rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
+                         force_polling=poll, recursive=True)
+        async for _ in changes:
+            try:
+                result = await asyncio.to_thread(self.refresh)
+            except SourceError:
+                continue  # a path vanished for a moment (rotation); the next pass sees it
+            if result.changed:
+                on_change(result)
+
+
+def watch_roots(paths: list[str]) -> set[str]:
+    """Directories to watch: named directories, the parents of named files and glob roots."""
+    roots: set[str] = set()
+    for spec in paths:
+        if any(ch in spec for ch in "*?["):
+            prefix = spec.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+            root = Path(prefix if prefix.endswith(os.sep) else os.path.dirname(prefix) or ".")
+        else:
+            root = Path(spec)
+            root = root if root.is_dir() else root.parent
+        roots.add(str(root.resolve()))
+    return roots
+
+
+def _same_content(state: FileState, path: Path, st: os.stat_result) -> bool:
+    """The inode still holds what we read: its head is unchanged and it did not shrink."""
+    if not state.gzipped and st.st_size < state.offset:
+        return False
+    if not state.head_len:
+        return True
+    try:
+        return hash_bytes(head_of(path, state.head_len)) == state.head_hash
+    except OSError:
+        return True
+
+
+MIN_COPY_HEAD = 256  # shorter heads are too likely to be shared by unrelated files
+
+
+def _continue_copy(state: FileState, known: list[FileState], path: Path,
+                   st: os.stat_result) -> None:
+    """A new inode holding content the index already read (a copy made by copytruncate, a move
+    across file systems, a rotated file compressed to ``.gz``) continues where that reading
+    stopped, so its records are not indexed twice."""
+    gz = path.name.endswith(".gz")
+    for old in known:
+        if old.head_len < MIN_COPY_HEAD or (not gz and st.st_size < old.offset):
+            continue
+        try:
+            head = head_of(path, old.head_len)
+        except OSError:
+            return
+        if hash_bytes(head) == old.head_hash:
+            state.offset, state.line_no = old.offset, old.line_no
+            state.head_hash, state.head_len = old.head_hash, old.head_len
+            kind = old.kind.removeprefix("gzip-")
+            state.kind = f"gzip-{kind}" if gz else kind
+            return
+
+
+def _partial_pending(state: FileState, st: os.stat_result) -> bool:
+    """A half-written last line is left unread; once the file is quiet it counts as a line."""
+    return st.st_size == state.size and state.offset < st.st_size
+
+
+def _new_state(file_id: int, path: Path, st: os.stat_result) -> FileState:
+    return FileState(file_id=file_id, path=str(path), dev=st.st_dev, inode=st.st_ino,
+                     head_hash="", head_len=0, kind="lines", mtime=st.st_mtime)
+
+
+def _is_record_list(value: object) -> bool:
+    """A JSON document that is an array of records: each element is a record of its own."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)

@@ -1,0 +1,332 @@
+"""Finding log files and reading what is new in them, exactly once.
+
+A file is known by (device, inode) plus a hash of its head, so a renamed (rotated) file is
+recognised under its new name and not re-read, and a file re-created under an old name or
+truncated in place (copytruncate) is read again from the start. Only complete records are
+consumed: a half-written last line waits for its newline, or for the file to go quiet.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import gzip
+import hashlib
+import json
+import os
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HEAD_BYTES = 4096
+READ_CHUNK = 8 * 1024 * 1024
+MAX_LINE = 1024 * 1024  # longer records are indexed, their stored text clipped and flagged
+QUIET_SECONDS = 2.0  # a partial last line older than this is a line of its own
+
+PATTERNS = ("*.jsonl", "*.ndjson", "*.json", "*.log", "*.jsonl.*", "*.ndjson.*", "*.json.*",
+            "*.log.*", "*.gz")
+SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache"}
+
+
+class SourceError(Exception):
+    """A path the user named cannot be used; the message says what to do."""
+
+
+@dataclass
+class FileState:
+    """What the index remembers of one file between reads."""
+
+    file_id: int
+    path: str
+    dev: int
+    inode: int
+    head_hash: str
+    head_len: int
+    kind: str  # lines | concat | gzip-lines | gzip-concat
+    offset: int = 0
+    line_no: int = 0
+    size: int = 0
+    mtime: float = 0.0
+    gone: bool = False
+
+    @property
+    def gzipped(self) -> bool:
+        return self.kind.startswith("gzip")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record's worth of bytes: a decoded value, or why there is none."""
+
+    line_no: int
+    offset: int
+    length: int
+    value: object = None
+    problem: str | None = None
+    raw: bytes = b""  # kept for problems only
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def discover(paths: list[str]) -> list[Path]:
+    """Log files under each path. Named files are taken whatever their name; directories are
+    walked for log-like names; globs are expanded. Missing paths raise ``SourceError``."""
+    found: dict[str, Path] = {}
+    for spec in paths:
+        for path in _expand(spec):
+            if path.is_dir():
+                for file in _walk(path):
+                    found.setdefault(str(file), file)
+            elif path.is_file():
+                found.setdefault(str(path.resolve()), path.resolve())
+    return [path for key, path in sorted(found.items()) if not _is_binary(path)]
+
+
+def _expand(spec: str) -> list[Path]:
+    if any(ch in spec for ch in "*?["):
+        matches = [Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True)]
+        return matches
+    path = Path(os.path.expanduser(spec))
+    if not path.exists():
+        raise SourceError(f"{spec}: no such file or directory — check the path")
+    if not os.access(path, os.R_OK):
+        raise SourceError(f"{spec}: permission denied — run as a user who can read it")
+    return [path]
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for directory, dirs, files in os.walk(root, onerror=None):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in files:
+            if is_log_name(name):
+                yield Path(directory, name).resolve()
+
+
+def is_log_name(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in PATTERNS)
+
+
+def _is_binary(path: Path) -> bool:
+    """A NUL byte in the head marks a binary file (gzip is recognised by its magic number)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return False  # unreadable: kept, so that reading it reports a problem
+    if head[:2] == b"\x1f\x8b":
+        return False
+    return b"\x00" in head
+
+
+# --- identity ---------------------------------------------------------------------------------
+
+
+def head_of(path: Path, length: int = HEAD_BYTES) -> bytes:
+    """The first ``length`` bytes of the content (decompressed for gzip)."""
+    with path.open("rb") as handle:
+        magic = handle.read(2)
+        handle.seek(0)
+        if magic == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=handle) as unzipped:
+                try:
+                    return unzipped.read(length)
+                except (OSError, EOFError, zlib.error):
+                    return b""
+        return handle.read(length)
+
+
+def hash_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def sniff_kind(path: Path, head: bytes) -> str:
+    """Line-delimited JSON, or concatenated/pretty-printed JSON documents (OpenTelemetry's
+    console exporter, ``debug_conversation_*.json``, exported traces)."""
+    gz = path.name.endswith(".gz") or head_is_gzip(path)
+    text = head.lstrip()
+    first_line = text.split(b"\n", 1)[0].strip()
+    concat = False
+    if first_line[:1] in (b"{", b"["):
+        try:
+            json.loads(first_line)
+        except (ValueError, RecursionError):
+            # A first line that is not a whole value: pretty-printed, unless it is only cut
+            # off by the end of the head.
+            concat = b"\n" in text or len(head) < HEAD_BYTES
+    kind = "concat" if concat else "lines"
+    return f"gzip-{kind}" if gz else kind
+
+
+def head_is_gzip(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """New complete records of one file and where reading stopped."""
+
+    items: list[Item]
+    offset: int
+    line_no: int
+
+
+def read_new(state: FileState, path: Path, *, final: bool = False) -> Chunk:
+    """Records after ``state.offset``. ``final`` consumes a trailing partial record (the file has
+    gone quiet); otherwise it is left for the next read."""
+    data, at_eof = _read_from(path, state)
+    quiet = at_eof and (final or (time.time() - state.mtime) > QUIET_SECONDS)
+    if state.kind.endswith("concat"):
+        return split_concat(data, state.offset, state.line_no, final=quiet or state.gzipped)
+    return split_lines(data, state.offset, state.line_no, final=quiet or state.gzipped)
+
+
+def _read_from(path: Path, state: FileState) -> tuple[bytes, bool]:
+    """Up to READ_CHUNK bytes (more if one line is longer), and whether the end was reached."""
+    if state.gzipped:
+        with gzip.open(path, "rb") as handle:
+            handle.seek(state.offset)
+            return handle.read(), True
+    with path.open("rb") as handle:
+        handle.seek(state.offset)
+        if state.kind == "concat":  # a document may be larger than a chunk: read it whole
+            return handle.read(), True
+        data = handle.read(READ_CHUNK)
+        while len(data) >= READ_CHUNK and b"\n" not in data[-READ_CHUNK:]:
+            more = handle.read(READ_CHUNK)
+            if not more:
+                return data, True
+            data += more
+        return data, len(data) < READ_CHUNK or not handle.read(1)
+
+
+def read_range(path: Path, offset: int, length: int, *, gzipped: bool = False) -> bytes:
+    """The raw bytes of one record, read back from its file for the detail view."""
+    opener = gzip.open if gzipped else open
+    with opener(path, "rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)
+
+
+def split_lines(data: bytes, offset: int, line_no: int, *, final: bool) -> Chunk:
+    items: list[Item] = []
+    pos = 0
+    end = len(data)
+    while pos < end:
+        newline = data.find(b"\n", pos)
+        if newline < 0:
+            if not final:
+                break
+            newline = end
+        line_no += 1
+        raw = data[pos:newline]
+        item = decode_line(raw, line_no, offset + pos)
+        if item is not None:
+            items.append(item)
+        pos = min(newline + 1, end)
+    return Chunk(items, offset + pos, line_no)
+
+
+def decode_line(raw: bytes, line_no: int, offset: int) -> Item | None:
+    """A decoded line, a problem, or None for a blank line (nothing to record)."""
+    text = raw.rstrip(b"\r")
+    stripped = text.strip()
+    if not stripped:
+        return None
+    length = len(raw)
+    start = 0
+    if stripped[:1] not in (b"{", b"["):
+        # A logging prefix before the JSON ("2026-11-20 10:00:00,123 - app - INFO - {...}").
+        brace = text.find(b"{")
+        if brace < 0 or not stripped.endswith(b"}"):
+            return Item(line_no, offset, length, problem="not JSON", raw=text)
+        start = brace
+    value, problem = parse_json(text[start:])
+    if problem is not None and start:
+        problem = "not JSON"
+    if problem is not None:
+        return Item(line_no, offset, length, problem=problem, raw=text)
+    return Item(line_no, offset, length, value=value)
+
+
+def parse_json(data: bytes) -> tuple[object, str | None]:
+    """orjson first; the standard library for what Python's own json module writes and orjson
+    refuses (NaN, Infinity) and for invalid UTF-8 (read with replacement characters)."""
+    import orjson
+
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        first_error = str(exc)
+    if "recursion" in first_error.lower():
+        return None, "nesting too deep to read"
+    try:
+        return json.loads(data.decode("utf-8", errors="replace")), None
+    except RecursionError:
+        return None, "nesting too deep to read"
+    except ValueError:
+        return None, f"invalid JSON: {first_error}"
+
+
+def split_concat(data: bytes, offset: int, line_no: int, *, final: bool) -> Chunk:
+    """Concatenated JSON values, each possibly spanning many lines. Boundaries are found with the
+    C-accelerated ``raw_decode`` on a latin-1 view (one char per byte, so positions are byte
+    offsets); each value is then decoded properly from its bytes."""
+    text = data.decode("latin-1")
+    decoder = json.JSONDecoder()
+    items: list[Item] = []
+    pos = 0
+    end = len(text)
+    while True:
+        start = _skip_space(text, pos)
+        if start >= end:
+            pos = end
+            break
+        lines_before = text.count("\n", pos, start)
+        try:
+            _, stop = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError) as exc:
+            stop = _resync(text, start + 1)
+            if stop == end and not final and isinstance(exc, ValueError):
+                break  # the last value, still being written
+            raw = data[start:stop].rstrip()
+            reason = "nesting too deep to read" if isinstance(exc, RecursionError) else (
+                f"invalid JSON: {exc}")
+            items.append(Item(line_no + lines_before + 1, offset + start, stop - start,
+                              problem=reason, raw=raw))
+        else:
+            value, problem = parse_json(data[start:stop])
+            items.append(Item(line_no + lines_before + 1, offset + start, stop - start,
+                              value=value, problem=problem, raw=data[start:stop] if problem
+                              else b""))
+        line_no += lines_before + text.count("\n", start, stop)
+        pos = stop
+    if pos == end:
+        line_no += text.count("\n", pos, end)
+    return Chunk(items, offset + pos, line_no)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    end = len(text)
+    while pos < end and text[pos] in " \t\r\n,":
+        pos += 1
+    return pos
+
+
+def _resync(text: str, pos: int) -> int:
+    """After a broken value, continue at the next line that opens a new top-level value."""
+    for marker in ("\n{", "\n["):
+        found = text.find(marker, pos)
+        if found >= 0:
+            return found + 1
+    return len(text)

@@ -1,0 +1,581 @@
+"""The DuckDB index: opening it safely, and writing batches of records with their file offsets
+in one transaction, so that a crash or restart never loses or duplicates a call."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .records import Call, Event, Problem, Span
+from .schema import DDL, SCHEMA_VERSION
+from .sources import MAX_LINE, FileState
+
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
+PREVIEW_CHARS = 160
+
+
+class StoreError(Exception):
+    """The index cannot be used; the message says what to do."""
+
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Opened:
+    con: Any  # duckdb.DuckDBPyConnection
+    path: str  # ":memory:" for an in-memory index
+    notice: str | None = None  # one line for the user when we fell back or rebuilt
+    read_only: bool = False
+
+
+def open_index(path: str | None) -> Opened:
+    """Open (or create) the index. A locked index falls back to an in-memory one, a corrupt one
+    or one of another schema version is rebuilt from the logs; either way with a notice."""
+    import duckdb
+
+    if path is None or path == ":memory:":
+        return Opened(_prepare(duckdb.connect(":memory:", config=DUCKDB_CONFIG)), ":memory:")
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        return _in_memory(f"index directory {target.parent} is not writable ({exc.strerror})")
+    if not os.access(target.parent, os.W_OK):
+        return _in_memory(f"index directory {target.parent} is not writable")
+    fresh = not target.exists()
+    try:
+        con = duckdb.connect(str(target), config=DUCKDB_CONFIG)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return _in_memory(f"index {target} is in use by another llmview")
+        return _rebuild(target, f"index {target} could not be opened ({_first_line(exc)})")
+    except duckdb.Error as exc:
+        return _rebuild(target, f"index {target} was unreadable ({_first_line(exc)})")
+    if fresh:
+        with contextlib.suppress(OSError):
+            os.chmod(target, 0o600)
+    try:
+        version = _schema_version(con)
+    except duckdb.Error as exc:
+        con.close()
+        return _rebuild(target, f"index {target} was damaged ({_first_line(exc)})")
+    if version is not None and version != SCHEMA_VERSION:
+        con.close()
+        return _rebuild(target, f"index {target} was from another llmview version")
+    return Opened(_prepare(con), str(target))
+
+
+def _schema_version(con: Any) -> int | None:
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "meta" not in tables:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _prepare(con: Any) -> Any:
+    con.execute(DDL)
+    con.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+        [str(SCHEMA_VERSION)],
+    )
+    return con
+
+
+def _in_memory(reason: str) -> Opened:
+    import duckdb
+
+    con = _prepare(duckdb.connect(":memory:", config=DUCKDB_CONFIG))
+    return Opened(con, ":memory:", notice=f"{reason}; using a temporary in-memory index")
+
+
+def _rebuild(target: Path, reason: str) -> Opened:
+    import duckdb
+
+    for leftover in (target, target.with_name(target.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    try:
+        con = duckdb.connect(str(target), config=DUCKDB_CONFIG)
+    except duckdb.Error:
+        return _in_memory(reason)
+    with contextlib.suppress(OSError):
+        os.chmod(target, 0o600)
+    return Opened(_prepare(con), str(target), notice=f"{reason}; rebuilt it from the logs")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Where:
+    """The file position a record came from."""
+
+    file_id: int
+    line_no: int
+    offset: int
+    length: int
+
+
+@dataclass
+class Batch:
+    """Records of one or more files, pre-merged by key, committed with the files' new offsets."""
+
+    calls: dict[str, Call] = field(default_factory=dict)
+    spans: dict[tuple[str, str], Span] = field(default_factory=dict)
+    events: list[tuple[Event, Where]] = field(default_factory=list)
+    problems: list[tuple[Problem, Where, bytes]] = field(default_factory=list)
+    sources: list[tuple[str, str, Where]] = field(default_factory=list)
+    files: dict[int, FileState] = field(default_factory=dict)
+    lines: int = 0
+
+    def add(self, record: Any, where: Where, raw: bytes = b"") -> None:
+        if isinstance(record, Call):
+            if not record.key:
+                record.key = f"src:{where.file_id}:{where.offset}"
+            known = self.calls.get(record.key)
+            self.calls[record.key] = record if known is None else merge(known, record)
+            self.sources.append(("call", record.key, where))
+        elif isinstance(record, Span):
+            span_key = (record.trace_id, record.span_id)
+            known_span = self.spans.get(span_key)
+            self.spans[span_key] = record if known_span is None else merge(known_span, record)
+            self.sources.append(("span", f"{record.trace_id}:{record.span_id}", where))
+        elif isinstance(record, Event):
+            self.events.append((record, where))
+        elif isinstance(record, Problem):
+            self.problems.append((record, where, raw))
+
+    def __len__(self) -> int:
+        return len(self.calls) + len(self.spans) + len(self.events) + len(self.problems)
+
+
+_EARLIEST = {"ts", "start"}
+_LATEST = {"end"}
+
+
+def merge(first: Any, second: Any) -> Any:
+    """Two parts of one record: each field keeps the first known value; start times keep the
+    earliest and end times the latest; a log origin beats a span origin."""
+    values = {}
+    for name in first.__struct_fields__:
+        a, b = getattr(first, name), getattr(second, name)
+        if a is None or a == "":
+            values[name] = b
+        elif b is None or b == "":
+            values[name] = a
+        elif name in _EARLIEST:
+            values[name] = min(a, b)
+        elif name in _LATEST:
+            values[name] = max(a, b)
+        elif name == "origin":
+            values[name] = "log" if "log" in (a, b) else a
+        else:
+            values[name] = a
+    return type(first)(**values)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+class Store:
+    """Writes batches. Used from one thread (the indexer); readers use their own cursors."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self._seq = self._max_seq()
+
+    def _max_seq(self) -> int:
+        row = self.con.execute(
+            "SELECT max(s) FROM (SELECT max(seq) s FROM calls UNION ALL SELECT max(seq) FROM spans"
+            " UNION ALL SELECT max(seq) FROM events UNION ALL SELECT max(seq) FROM problems)"
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def file_states(self) -> list[FileState]:
+        rows = self.con.execute(
+            'SELECT file_id, path, dev, inode, head_hash, kind, "offset", line_no, size, mtime,'
+            " gone FROM files ORDER BY file_id"
+        ).fetchall()
+        states = []
+        for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone in rows:
+            head_hash, _, head_len = (head or ":0").rpartition(":")
+            states.append(FileState(fid, path, dev or 0, inode or 0, head_hash, int(head_len),
+                                    kind or "lines", offset or 0, line_no or 0, size or 0,
+                                    mtime or 0.0, bool(gone)))
+        return states
+
+    def next_file_id(self) -> int:
+        row = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
+        return int(row[0])
+
+    def commit(self, batch: Batch) -> None:
+        """Rows and offsets together, or neither."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for state in batch.files.values():
+                self._save_file(state)
+            if batch.calls:
+                self._upsert_calls(batch.calls.values())
+            if batch.spans:
+                self._upsert_spans(batch.spans.values())
+            if batch.events:
+                self._insert_events(batch.events)
+            if batch.problems:
+                self._insert_problems(batch.problems)
+            if batch.sources:
+                self._insert_sources(batch.sources)
+            if batch.calls or batch.spans:
+                self._reconcile(batch)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def save_files(self, states: Iterable[FileState]) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for state in states:
+                self._save_file(state)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _save_file(self, s: FileState) -> None:
+        self.con.execute(
+            'INSERT OR REPLACE INTO files (file_id, path, dev, inode, head_hash, kind, size, mtime,'
+            ' "offset", line_no, gone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            [s.file_id, s.path, s.dev, s.inode, f"{s.head_hash}:{s.head_len}", s.kind, s.size,
+             s.mtime, s.offset, s.line_no, s.gone],
+        )
+
+    def _next_seqs(self, count: int) -> range:
+        start = self._seq + 1
+        self._seq += count
+        return range(start, start + count)
+
+    def _upsert_calls(self, calls: Iterable[Call]) -> None:
+        import pyarrow as pa
+
+        rows = list(calls)
+        columns = call_columns(rows, self._next_seqs(len(rows)))
+        table = pa.table(columns, schema=arrow_schema("calls"))
+        names = ", ".join(arrow_schema("calls").names)
+        self.con.register("batch_calls", table)
+        try:
+            self.con.execute(
+                f"INSERT INTO calls ({names}) SELECT {names} FROM batch_calls "
+                f"ON CONFLICT (key) DO UPDATE SET {_CALL_MERGE_SQL}"
+            )
+        finally:
+            self.con.unregister("batch_calls")
+
+    def _upsert_spans(self, spans: Iterable[Span]) -> None:
+        import pyarrow as pa
+
+        rows = list(spans)
+        columns = span_columns(rows, self._next_seqs(len(rows)))
+        table = pa.table(columns, schema=arrow_schema("spans"))
+        names = ", ".join(arrow_schema("spans").names)
+        self.con.register("batch_spans", table)
+        try:
+            self.con.execute(
+                f"INSERT INTO spans ({names}) SELECT {names} FROM batch_spans "
+                f"ON CONFLICT (trace_id, span_id) DO UPDATE SET {_SPAN_MERGE_SQL}"
+            )
+        finally:
+            self.con.unregister("batch_spans")
+
+    def _insert_events(self, events: list[tuple[Event, Where]]) -> None:
+        import pyarrow as pa
+
+        seqs = self._next_seqs(len(events))
+        cols = empty_columns("events")
+        for seq, (event, where) in zip(seqs, events, strict=True):
+            cols["seq"].append(seq)
+            cols["ts"].append(_micros(event.ts))
+            for name in ("level", "message", "app", "session", "trace_id", "span_id",
+                         "content_hash", "dialect"):
+                cols[name].append(_clip_text(getattr(event, name)))
+            cols["user_id"].append(event.user)
+            _append_where(cols, where)
+            cols["search_text"].append(_lower(event.message))
+        self._insert("events", pa.table(cols, schema=arrow_schema("events")))
+
+    def _insert_problems(self, problems: list[tuple[Problem, Where, bytes]]) -> None:
+        import pyarrow as pa
+
+        seqs = self._next_seqs(len(problems))
+        cols = empty_columns("problems")
+        for seq, (problem, where, raw) in zip(seqs, problems, strict=True):
+            cols["seq"].append(seq)
+            _append_where(cols, where)
+            cols["severity"].append(problem.severity)
+            cols["reason"].append(problem.reason)
+            text = problem.raw if problem.raw is not None else raw.decode("utf-8", "replace")
+            cols["raw"].append(text[:MAX_LINE] if text else None)
+            cols["truncated"].append(bool(text) and len(text) > MAX_LINE)
+        self._insert("problems", pa.table(cols, schema=arrow_schema("problems")))
+
+    def _insert_sources(self, sources: list[tuple[str, str, Where]]) -> None:
+        import pyarrow as pa
+
+        cols = empty_columns("sources")
+        for kind, key, where in sources:
+            cols["kind"].append(kind)
+            cols["key"].append(key)
+            _append_where(cols, where)
+        self._insert("sources", pa.table(cols, schema=arrow_schema("sources")))
+
+    def _insert(self, name: str, table: Any) -> None:
+        view = f"batch_{name}"
+        self.con.register(view, table)
+        try:
+            columns = ", ".join(f'"{c}"' for c in table.schema.names)
+            self.con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
+    def _reconcile(self, batch: Batch) -> None:
+        """Span-derived calls stand down where a log line recorded the same call, or where a
+        descendant span is itself an LLM call (a wrapper repeating its children's usage)."""
+        traces = {c.trace_id for c in batch.calls.values() if c.trace_id}
+        traces.update(trace for trace, _ in batch.spans)
+        if not traces:
+            return
+        self.con.execute(_RECONCILE_SQL, [sorted(traces)])
+
+
+# --- arrow conversion -------------------------------------------------------------------------
+
+
+CALL_TEXT = [
+    "request_id", "app", "session", "conversation", "trace_id", "span_id", "provider", "model",
+    "operation", "finish_reason", "status", "error_type", "error_message", "dialect", "origin",
+]
+CALL_JSON = ["params", "messages", "tools", "tool_calls", "parsed_output", "tags"]
+CALL_FLOAT = ["temperature", "top_p", "latency_ms", "ttft_ms", "cost_usd"]
+CALL_INT = ["max_tokens", "seed", "input_tokens", "output_tokens", "total_tokens"]
+
+# Column name:type of each batch table (s string, i int64, i32, f float64, t timestamp, b bool).
+ARROW_SPECS = {
+    "calls": "key:s seq:i ts:t user_id:s "
+    + " ".join(f"{n}:s" for n in CALL_TEXT + CALL_JSON + ["output", "preview", "search_text"])
+    + " " + " ".join(f"{n}:f" for n in CALL_FLOAT)
+    + " " + " ".join(f"{n}:i" for n in CALL_INT)
+    + " http_status:i32 truncated:b",
+    "spans": "trace_id:s span_id:s seq:i parent_id:s name:s kind:s service:s start_ts:t end_ts:t "
+    "duration_ms:f status:s error:s attributes:s events:s dialect:s",
+    "events": "seq:i ts:t level:s message:s app:s user_id:s session:s trace_id:s span_id:s "
+    "content_hash:s dialect:s file_id:i32 line_no:i offset:i length:i search_text:s",
+    "problems": "seq:i file_id:i32 line_no:i offset:i length:i severity:s reason:s raw:s "
+    "truncated:b",
+    "sources": "kind:s key:s file_id:i32 line_no:i offset:i length:i",
+}
+
+
+@functools.cache
+def arrow_schema(table: str) -> Any:
+    """Built on first use, so that importing the store does not import pyarrow."""
+    import pyarrow as pa
+
+    kinds = {"s": pa.string(), "i": pa.int64(), "f": pa.float64(), "t": pa.timestamp("us"),
+             "b": pa.bool_(), "i32": pa.int32()}
+    return pa.schema(
+        [pa.field(name, kinds[kind]) for name, kind in
+         (item.split(":") for item in ARROW_SPECS[table].split())]
+    )
+
+
+def empty_columns(table: str) -> dict[str, list[Any]]:
+    return {name: [] for name in arrow_schema(table).names}
+
+
+_KEEP_FIRST = [n for n in CALL_TEXT + CALL_JSON + CALL_FLOAT + CALL_INT
+               if n not in ("origin",)] + ["user_id", "output", "preview", "http_status"]
+_CALL_MERGE_SQL = ", ".join(
+    [f"{n} = coalesce(calls.{n}, EXCLUDED.{n})" for n in _KEEP_FIRST]
+    + [
+        "ts = least(calls.ts, EXCLUDED.ts)",
+        "origin = least(calls.origin, EXCLUDED.origin)",  # 'log' < 'span'
+        "truncated = calls.truncated OR EXCLUDED.truncated",
+        "search_text = CASE WHEN EXCLUDED.search_text IS NULL"
+        " OR contains(coalesce(calls.search_text, ''), EXCLUDED.search_text)"
+        " THEN calls.search_text ELSE concat_ws(chr(10), calls.search_text,"
+        " EXCLUDED.search_text) END",
+    ]
+)
+_SPAN_MERGE_SQL = ", ".join(
+    [f"{n} = coalesce(spans.{n}, EXCLUDED.{n})"
+     for n in ("parent_id", "name", "kind", "service", "duration_ms", "status", "error",
+               "attributes", "events", "dialect")]
+    + ["start_ts = least(spans.start_ts, EXCLUDED.start_ts)",
+       "end_ts = greatest(spans.end_ts, EXCLUDED.end_ts)"]
+)
+_RECONCILE_SQL = """
+WITH RECURSIVE
+touched AS (SELECT unnest(?::VARCHAR[]) AS trace_id),
+llm_spans AS (
+    SELECT c.trace_id, c.span_id FROM calls c JOIN touched USING (trace_id)
+    WHERE c.origin = 'span'
+),
+up(trace_id, span_id, depth) AS (  -- every ancestor of an LLM span
+    SELECT s.trace_id, s.parent_id, 1 FROM spans s JOIN llm_spans l
+        ON s.trace_id = l.trace_id AND s.span_id = l.span_id
+    WHERE s.parent_id IS NOT NULL
+    UNION
+    SELECT s.trace_id, s.parent_id, up.depth + 1 FROM spans s JOIN up
+        ON s.trace_id = up.trace_id AND s.span_id = up.span_id
+    WHERE s.parent_id IS NOT NULL AND up.depth < 64
+),
+covered AS (
+    SELECT DISTINCT trace_id, span_id FROM up
+    UNION
+    SELECT DISTINCT l.trace_id, l.span_id FROM calls l JOIN touched USING (trace_id)
+    WHERE l.origin = 'log' AND l.span_id IS NOT NULL
+)
+UPDATE calls SET shadowed = (calls.trace_id, calls.span_id) IN (SELECT (trace_id, span_id)
+                                                                FROM covered)
+WHERE calls.origin = 'span' AND calls.trace_id IN (SELECT trace_id FROM touched)
+"""
+
+
+def call_columns(calls: list[Call], seqs: range) -> dict[str, list[Any]]:
+    import orjson
+
+    cols = empty_columns("calls")
+    for seq, call in zip(seqs, calls, strict=True):
+        truncated = False
+        cols["key"].append(call.key)
+        cols["seq"].append(seq)
+        cols["ts"].append(_micros(call.ts))
+        cols["user_id"].append(call.user)
+        for name in CALL_TEXT:
+            cols[name].append(getattr(call, name))
+        for name in CALL_JSON:
+            value = getattr(call, name)
+            if value is None:
+                cols[name].append(None)
+                continue
+            text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+            if len(text) > MAX_LINE:
+                text = orjson.dumps(clip_strings(value, MAX_LINE // 8), default=str,
+                                    option=orjson.OPT_NON_STR_KEYS).decode()
+                truncated = True
+            cols[name].append(text)
+        output = call.output
+        if output is not None and len(output) > MAX_LINE:
+            output, truncated = output[:MAX_LINE], True
+        cols["output"].append(output)
+        cols["preview"].append(preview_of(call.messages))
+        cols["search_text"].append(search_text_of(call))
+        for name in CALL_FLOAT + CALL_INT:
+            cols[name].append(getattr(call, name))
+        cols["http_status"].append(call.http_status)
+        cols["truncated"].append(truncated)
+    return cols
+
+
+def span_columns(spans: list[Span], seqs: range) -> dict[str, list[Any]]:
+    import orjson
+
+    cols = empty_columns("spans")
+    for seq, span in zip(seqs, spans, strict=True):
+        cols["seq"].append(seq)
+        for name in ("trace_id", "span_id", "parent_id", "name", "kind", "service", "status",
+                     "dialect"):
+            cols[name].append(getattr(span, name))
+        cols["error"].append(_clip_text(span.error))
+        cols["start_ts"].append(_micros(span.start))
+        cols["end_ts"].append(_micros(span.end))
+        duration = span.duration_ms
+        if duration is None and span.start is not None and span.end is not None:
+            duration = (span.end - span.start) * 1000.0
+        cols["duration_ms"].append(duration)
+        for name in ("attributes", "events"):
+            value = getattr(span, name)
+            text = None if value is None else orjson.dumps(
+                clip_strings(value, MAX_LINE // 8), default=str,
+                option=orjson.OPT_NON_STR_KEYS).decode()
+            cols[name].append(text)
+    return cols
+
+
+def preview_of(messages: list[dict[str, Any]] | None) -> str | None:
+    """The first words of the last user message: what a person scans a list of calls by."""
+    if not messages:
+        return None
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str) and content.strip():
+                return " ".join(content.split())[:PREVIEW_CHARS]
+    return None
+
+
+def search_text_of(call: Call) -> str | None:
+    parts: list[str] = []
+    for message in call.messages or ():
+        if isinstance(message, dict):
+            content = message.get("content")
+            if isinstance(content, str):
+                parts.append(content)
+            for tool_call in message.get("tool_calls") or ():
+                if isinstance(tool_call, dict):
+                    parts.append(f"{tool_call.get('name', '')} {tool_call.get('arguments', '')}")
+    for tool_call in call.tool_calls or ():
+        if isinstance(tool_call, dict):
+            parts.append(f"{tool_call.get('name', '')} {tool_call.get('arguments', '')}")
+    for text in (call.output, call.error_type, call.error_message):
+        if text:
+            parts.append(text)
+    if not parts:
+        return None
+    return "\n".join(parts)[: MAX_LINE * 2].lower()
+
+
+def clip_strings(value: Any, limit: int) -> Any:
+    """The same JSON value with every string cut to ``limit`` characters (still valid JSON)."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, list):
+        return [clip_strings(item, limit) for item in value]
+    if isinstance(value, dict):
+        return {key: clip_strings(item, limit) for key, item in value.items()}
+    return value
+
+
+def _clip_text(value: str | None) -> str | None:
+    return value[:MAX_LINE] if isinstance(value, str) and len(value) > MAX_LINE else value
+
+
+def _lower(value: str | None) -> str | None:
+    return value[:MAX_LINE].lower() if isinstance(value, str) else None
+
+
+def _micros(ts: float | None) -> int | None:
+    if ts is None:
+        return None
+    micros = int(ts * 1_000_000)
+    # Outside what a TIMESTAMP holds: unknown rather than an insert error.
+    return micros if -(2**62) < micros < 2**62 else None
+
+
+def _append_where(cols: dict[str, list[Any]], where: Where) -> None:
+    cols["file_id"].append(where.file_id)
+    cols["line_no"].append(where.line_no)
+    cols["offset"].append(where.offset)
+    cols["length"].append(where.length)
+

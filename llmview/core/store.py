@@ -420,8 +420,13 @@ _CALL_MERGE_SQL = ", ".join(
 _SPAN_MERGE_SQL = ", ".join(
     [f"{n} = coalesce(spans.{n}, EXCLUDED.{n})"
      for n in ("parent_id", "name", "kind", "service", "duration_ms", "status", "error",
-               "attributes", "events", "dialect")]
-    + ["start_ts = least(spans.start_ts, EXCLUDED.start_ts)",
+               "events", "dialect")]
+    + [
+        # A run's create and its update each carry part of the attributes (inputs, outputs).
+        "attributes = CASE WHEN spans.attributes IS NULL THEN EXCLUDED.attributes"
+        " WHEN EXCLUDED.attributes IS NULL THEN spans.attributes"
+        " ELSE json_merge_patch(EXCLUDED.attributes, spans.attributes) END",
+        "start_ts = least(spans.start_ts, EXCLUDED.start_ts)",
        "end_ts = greatest(spans.end_ts, EXCLUDED.end_ts)"]
 )
 _RECONCILE_SQL = """
@@ -448,6 +453,8 @@ covered AS (
 )
 UPDATE calls SET shadowed = (calls.trace_id, calls.span_id) IN (SELECT (trace_id, span_id)
                                                                 FROM covered)
+    OR (calls.request_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM calls l WHERE l.origin = 'log' AND l.request_id = calls.request_id))
 WHERE calls.origin = 'span' AND calls.trace_id IN (SELECT trace_id FROM touched)
 """
 

@@ -1,0 +1,57 @@
+"""The watch loop on real watchfiles: lines appended while it runs reach the index."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from llmview.core.index import Index
+
+
+def line(n: int) -> str:
+    return json.dumps({"event": "llm_interaction", "request_id": f"w-{n}", "model": "gpt-4o",
+                       "timestamp": 1763600000 + n}) + "\n"
+
+
+async def watch_until(index: Index, expected: int, write, *, poll: bool) -> list[int]:
+    stop = asyncio.Event()
+    seen: list[int] = []
+
+    def on_change(_result) -> None:
+        seen.append(index.count())
+        if seen[-1] >= expected:
+            stop.set()
+
+    watcher = asyncio.create_task(index.watch(on_change, stop, poll=poll))
+    await asyncio.sleep(0.3)
+    await write()
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=20)
+    finally:
+        stop.set()
+        await asyncio.wait_for(watcher, timeout=10)
+    return seen
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["notify", "poll"])
+def test_appended_lines_and_new_files_are_picked_up(tmp_path: Path, poll: bool) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.jsonl").write_text(line(0))
+    index = Index.open([str(logs)], index_path=None)
+    index.refresh()
+
+    async def write() -> None:
+        with (logs / "a.jsonl").open("a") as handle:
+            handle.write(line(1))
+        await asyncio.sleep(0.1)
+        sub = logs / "later"  # a directory created after the watch started
+        sub.mkdir()
+        (sub / "b.jsonl").write_text(line(2))
+
+    seen = asyncio.run(watch_until(index, 3, write, poll=poll))
+    assert seen[-1] == 3
+    assert index.count() == 3

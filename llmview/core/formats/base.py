@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -78,7 +79,11 @@ def as_float(value: Any, ctx: Context, name: str) -> float | None:
         ctx.warn(f"{name}: expected a number, got a boolean")
         return None
     if isinstance(value, (int, float)):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # JSON integers have no size limit
+            ctx.warn(f"{name}: an integer out of range")
+            return None
     elif isinstance(value, str):
         try:
             result = float(value.strip())
@@ -130,6 +135,16 @@ def epoch_number(number: float) -> float:
     return number
 
 
+def epoch_int(number: int) -> float:
+    """``epoch_number`` for an integer, divided exactly: nanoseconds (~1.8e18) have more digits
+    than a float holds, and converting first would leave rounding noise in every OTLP time
+    (``…00.0099998`` for ``…00.01``). Any size of integer works."""
+    scale = 1
+    while abs(number) >= 10**10 * scale:
+        scale *= 1000
+    return number / scale
+
+
 _DIGITS = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -144,23 +159,32 @@ def as_ts(value: Any, ctx: Context, name: str = "timestamp") -> float | None:
     if isinstance(value, bool):
         ctx.warn(f"{name}: a boolean is not a time")
         return None
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            ctx.warn(f"{name}: {value} is not a time")
-            return None
-        return epoch_number(float(value))
+    if isinstance(value, int):
+        return epoch_int(value)
+    if isinstance(value, float):
+        number = as_float(value, ctx, name)
+        return None if number is None else epoch_number(number)
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return value[0] + value[1] / 1e9  # OpenTelemetry-JS HrTime [seconds, nanos]
+        seconds, nanos = (as_float(v, ctx, name) for v in value)
+        if seconds is None or nanos is None:
+            return None
+        return seconds + nanos / 1e9  # OpenTelemetry-JS HrTime [seconds, nanos]
     if isinstance(value, dict):
         inner = value.get("timestamp")  # loguru's record.time
         if inner is not None:
             return as_ts(inner, ctx, name)
     if isinstance(value, str):
         text = value.strip()
+        if _DIGITS.match(text) and "." not in text and len(text) <= 40:
+            return epoch_int(int(text))
         if _DIGITS.match(text):
             # OTLP writes uint64 nanoseconds as strings; they may exceed float precision, which
-            # only costs sub-microsecond digits.
-            return epoch_number(float(text))
+            # only costs sub-microsecond digits. Hundreds of digits overflow to inf.
+            number = float(text)
+            if math.isfinite(number):
+                return epoch_number(number)
+            ctx.warn(f"{name}: {_short(text)!r} is not a time")
+            return None
         parsed = _parse_iso(text, ctx.tz)
         if parsed is not None:
             return parsed
@@ -171,17 +195,42 @@ def as_ts(value: Any, ctx: Context, name: str = "timestamp") -> float | None:
 
 
 def _parse_iso(text: str, tz: tzinfo | None) -> float | None:
+    try:
+        moment = datetime.fromisoformat(text)  # the common case, in C
+    except ValueError:
+        moment = _parse_iso_variants(text)
+        if moment is None:
+            return None
+    if moment.tzinfo is not None:
+        return moment.timestamp()
+    if tz is not None:
+        return moment.replace(tzinfo=tz).timestamp()
+    naive_seconds = (moment - _NAIVE_EPOCH).total_seconds()
+    return naive_seconds - _local_offset(moment.replace(minute=0, second=0, microsecond=0))
+
+
+def _parse_iso_variants(text: str) -> datetime | None:
+    """What ``fromisoformat`` of older Pythons refuses: ``Z``, a space separator, nine fraction
+    digits, a comma before milliseconds."""
     candidate = text.replace(" ", "T", 1) if len(text) > 10 and text[10] == " " else text
     if candidate.endswith(("Z", "z")):
         candidate = candidate[:-1] + "+00:00"
-    candidate = _trim_fraction(candidate)
     try:
-        moment = datetime.fromisoformat(candidate)
+        return datetime.fromisoformat(_trim_fraction(candidate))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
-    return moment.timestamp()
+
+
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_offset(hour: datetime) -> float:
+    """Seconds the machine's local zone is ahead of UTC at that (naive, local) hour; cached per
+    hour because ``astimezone`` consults the zone database on every call."""
+    aware = hour.astimezone()
+    offset = aware.utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -226,6 +275,22 @@ def norm_id(value: Any) -> str | None:
     if len(text) == 36 and text.count("-") == 4:
         return text.lower()
     return text
+
+
+_EXCEPTION = re.compile(
+    r"^\s*((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Timeout|Exceeded))\b"
+)
+
+
+def exception_name(text: Any) -> str | None:
+    """The exception class a logged error text starts with: ``"RateLimitError: …"``,
+    ``"ValueError('…')\\n\\nTraceback …"`` (LangChain's repr-plus-traceback),
+    ``"openai.APITimeoutError …"``. Only names that look like exception classes, so free text
+    such as ``"Timeout waiting"`` is not mistaken for one."""
+    if not isinstance(text, str):
+        return None
+    match = _EXCEPTION.match(text[:200])
+    return match.group(1).rsplit(".", 1)[-1] if match else None
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Context, as_int
+from .base import Context, as_float, as_int
 
 Message = dict[str, Any]
 
@@ -202,7 +202,8 @@ def _anthropic(resp: dict[str, Any], fields: dict[str, Any]) -> None:
 def _openai_responses(resp: dict[str, Any], fields: dict[str, Any]) -> None:
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
-    for item in resp.get("output") or []:
+    output = resp.get("output")
+    for item in output if isinstance(output, list) else []:
         if not isinstance(item, dict):
             continue
         if item.get("type") == "message":
@@ -288,7 +289,137 @@ def provider_of_model(model: str | None) -> str | None:
     return None
 
 
+# --- request bodies and logged inputs/outputs of unknown shape ------------------------------
+
+# Generation parameters with a typed Call field, under each spelling providers and SDKs use.
+_PARAM_FIELDS: tuple[tuple[str, tuple[str, ...], Any], ...] = (
+    ("temperature", ("temperature",), as_float),
+    ("top_p", ("top_p", "topP"), as_float),
+    ("max_tokens", ("max_tokens", "max_completion_tokens", "max_output_tokens", "max_new_tokens",
+                    "maxTokens", "maxOutputTokens"), as_int),
+    ("seed", ("seed",), as_int),
+)
+# Request keys that are the prompt, the model or the tools, not generation parameters.
+_NOT_PARAMS = frozenset((
+    "messages", "input", "prompt", "instructions", "system", "contents", "model", "model_name",
+    "tools", "functions",
+))
+
+
+def param_fields(params: Any, ctx: Context) -> dict[str, Any]:
+    """temperature, top_p, max_tokens, seed, tools and every other parameter (as ``params``) from
+    a dict of generation parameters: an OpenAI/Anthropic request body, LiteLLM
+    ``model_parameters``, Langfuse ``modelParameters``, LangChain ``invocation_params``. The prompt
+    and the model are left to the caller. Keys absent when unknown."""
+    if not isinstance(params, dict):
+        return {}
+    fields: dict[str, Any] = {}
+    used: set[str] = set()
+    for name, aliases, coerce in _PARAM_FIELDS:
+        alias = next((a for a in aliases if params.get(a) is not None), None)
+        if alias is not None:
+            used.add(alias)
+            value = coerce(params[alias], ctx, alias)
+            if value is not None:
+                fields[name] = value
+    tools = params.get("tools", params.get("functions"))
+    if isinstance(tools, list) and tools:
+        fields["tools"] = tools
+    rest = {
+        key: value for key, value in params.items()
+        if key not in used and key not in _NOT_PARAMS and value is not None
+    }
+    if rest:
+        fields["params"] = rest
+    return fields
+
+
+def request_fields(body: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Call fields from a provider request body (OpenAI chat, completions, Responses and
+    embeddings; Anthropic messages): model, messages, parameters and tools."""
+    fields = param_fields(body, ctx)
+    if isinstance(body.get("model"), str):
+        fields["model"] = body["model"]
+    messages = prompt_messages(body, ctx)
+    if messages is not None:
+        fields["messages"] = messages
+    return fields
+
+
+def prompt_messages(body: dict[str, Any], ctx: Context) -> list[Message] | None:
+    """The conversation a request body sends: ``messages`` (chat), ``input`` (Responses,
+    embeddings) or ``prompt`` (completions), after the ``system``/``instructions`` text."""
+    if "messages" in body:
+        messages = norm_messages(body["messages"], ctx)
+    elif "input" in body:
+        messages = responses_input_messages(body["input"], ctx)
+    elif "prompt" in body:
+        messages = norm_messages(body["prompt"], ctx)
+    else:
+        messages = None
+    system = content_text(body.get("system", body.get("instructions")))
+    if system:
+        messages = [{"role": "system", "content": system}, *(messages or [])]
+    return messages
+
+
+def responses_input_messages(value: Any, ctx: Context) -> list[Message] | None:
+    """Messages from an OpenAI Responses ``input`` (a string or a list of items, where function
+    calls and their outputs are items of their own) or an embeddings ``input``."""
+    if not isinstance(value, list):
+        return norm_messages(value, ctx)
+    return [_responses_item(item) for item in value]
+
+
+def _responses_item(item: Any) -> Message:
+    if isinstance(item, dict) and item.get("type") == "function_call":
+        call = _tool_call(item.get("call_id"), item.get("name"), item.get("arguments"))
+        return {"role": "assistant", "content": "", "tool_calls": [call]}
+    if isinstance(item, dict) and item.get("type") == "function_call_output":
+        message: Message = {"role": "tool", "content": content_text(item.get("output"))}
+        if item.get("call_id") is not None:
+            message["tool_call_id"] = as_plain(item["call_id"])
+        return message
+    return norm_message(item)
+
+
+def logged_messages(value: Any, ctx: Context) -> list[Message] | None:
+    """Messages from a logged input of unknown shape (a Langfuse observation or LangSmith run
+    input): a message list, one message, a request body, a prompt string; any other JSON becomes
+    one user message holding its text, so that it stays visible and searchable."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if any(key in value for key in ("messages", "input", "prompt")):
+            return prompt_messages(value, ctx)
+        if isinstance(value.get("role"), str):
+            return [norm_message(value)]
+        return [{"role": "user", "content": _arguments(value)}]
+    return norm_messages(value, ctx)
+
+
+def output_fields(value: Any, ctx: Context) -> dict[str, Any]:
+    """Output text, tool calls, finish reason and usage from a logged output of unknown shape: a
+    string, an assistant message (or a list ending with one), a provider response object; any
+    other JSON becomes its text. Keys absent when unknown."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"output": value}
+    if is_response(value):
+        return response_fields(value, ctx)
+    message = value[-1] if isinstance(value, list) and value else value
+    if isinstance(message, dict) and isinstance(message.get("role"), str):
+        normed = norm_message(message)
+        fields: dict[str, Any] = {"output": normed["content"]}
+        if normed.get("tool_calls"):
+            fields["tool_calls"] = normed["tool_calls"]
+        return fields
+    return {"output": _arguments(value)}
+
+
 __all__ = [
-    "content_text", "is_response", "norm_message", "norm_messages", "provider_of_model",
-    "response_fields", "tool_calls_of", "usage_fields",
+    "content_text", "is_response", "logged_messages", "norm_message", "norm_messages",
+    "output_fields", "param_fields", "prompt_messages", "provider_of_model", "request_fields",
+    "response_fields", "responses_input_messages", "tool_calls_of", "usage_fields",
 ]

@@ -47,8 +47,8 @@ def test_each_bad_line_is_one_problem_with_file_and_line(tmp_path: Path) -> None
 
 def test_nan_and_invalid_utf8_still_index(tmp_path: Path) -> None:
     log = tmp_path / "odd.jsonl"
-    nan_line = ('{"event": "llm_interaction", "request_id": "nan-1", "model": "gpt-4o", '
-                '"latency_ms": NaN, "timestamp": 1763600000}\n').encode()
+    nan_line = (b'{"event": "llm_interaction", "request_id": "nan-1", "model": "gpt-4o", '
+                b'"latency_ms": NaN, "timestamp": 1763600000}\n')
     bad_utf8 = (b'{"event": "llm_interaction", "request_id": "utf-1", "model": "gpt-4o", '
                 b'"parsed_output": "caf\xe9 \xff", "timestamp": 1763600001}\n')
     log.write_bytes(nan_line + bad_utf8)

@@ -24,7 +24,8 @@ def test_core_never_imports_textual() -> None:
 def test_help_does_not_import_heavy_modules() -> None:
     code = ("import sys\nfrom llmview.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print('heavy=' + ','.join(m for m in ('duckdb', 'pyarrow', 'textual') if m in sys.modules))")
+            "heavy = [m for m in ('duckdb', 'pyarrow', 'textual') if m in sys.modules]\n"
+            "print('heavy=' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == "heavy="

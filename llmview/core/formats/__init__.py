@@ -18,9 +18,26 @@ from .base import Context, Dialect
 # checks first, the alias heuristics last.
 _MODULES: tuple[str, ...] = (
     # --- trace dialects ---
+    "otlp_json",
+    "otel_console",
+    "otel_js",
+    "seed_span",
     # --- platform exports ---
+    "langsmith",
+    "langfuse",
+    "litellm",
+    "openai_batch",
     # --- log-line dialects ---
+    "seed_interaction",
+    "structlog_entry",
+    "seed_request_log",
+    "audit",
+    "debug_conversation",
+    "loguru_record",
+    "raw_response",
+    "json_logger",
     # --- heuristics (last) ---
+    "heuristic",
 )
 
 DIALECTS: list[Dialect] = [import_module(f"{__name__}.{name}").DIALECT for name in _MODULES]

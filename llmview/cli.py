@@ -144,16 +144,18 @@ def _version() -> str:
 # --- shared steps -----------------------------------------------------------------------------
 
 
+def index_target(args: argparse.Namespace) -> str | bool | None:
+    """``Index.open``'s ``index_path`` from --index/--no-index."""
+    if args.no_index:
+        return None
+    return args.index or True
+
+
 def open_index(args: argparse.Namespace, paths: list[str]) -> Any:
     """Open and bring up to date the index over ``paths``, reporting any fallback once."""
     from .core.index import Index
 
-    target: str | bool | None = True
-    if args.no_index:
-        target = None
-    elif args.index:
-        target = args.index
-    index = Index.open(paths, index_path=target, tz=parse_tz(args.tz))
+    index = Index.open(paths, index_path=index_target(args), tz=parse_tz(args.tz))
     if index.notice:
         print(f"llmview: {index.notice}", file=sys.stderr)
     index.refresh(final=True)
@@ -196,11 +198,8 @@ def masker_for(args: argparse.Namespace) -> Callable[[Any], Any]:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    try:
-        from .ui.app import run_app
-    except ImportError:
-        raise CliError("the viewer is not part of this build yet; use `llmview stats`, "
-                       "`llmview search` or `llmview export`") from None
+    from .ui.app import run_app
+
     return run_app(args)
 
 

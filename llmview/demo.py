@@ -29,7 +29,6 @@ import json
 import math
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -2273,21 +2272,17 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.write_only:
         print(f"llmview demo: wrote {written} calls to {directory}")
         return 0
-    try:
-        from .ui.app import run_app
-    except ImportError:
-        print(f"llmview demo: wrote {written} calls to {directory}")
-        print(f"llmview: the viewer is not part of this build yet; the demo logs are in "
-              f"{directory} — try `llmview stats {directory}`", file=sys.stderr)
-        return 0
+    from .ui.app import run_app
+
     print(f"llmview demo: wrote {written} calls to {directory}; appending live")
     stop = threading.Event()
     feeder = threading.Thread(target=append_live, args=(directory, random.Random(), stop),
                               name="llmview-demo-feeder", daemon=True)
     feeder.start()
     try:
+        # Demo data is small and throwaway: index it in memory unless told where to keep it.
         return int(run_app(argparse.Namespace(
-            paths=[str(directory)], index=None, no_index=args.no_index, poll=args.poll,
+            paths=[str(directory)], index=args.index, no_index=not args.index, poll=args.poll,
             tz=args.tz)) or 0)
     finally:
         stop.set()

@@ -28,6 +28,15 @@ EXPORT_COLUMNS = (
     "tool_calls", "error_type", "error_message AS error", "http_status", "trace_id", "span_id",
     "dialect",
 )
+# Orders a list of calls can be sorted by: name -> SQL expression (never user text).
+CALL_SORTS = {
+    "time": "ts",
+    "latency": "latency_ms",
+    "tokens": "coalesce(total_tokens, input_tokens + output_tokens)",
+    "cost": "cost_usd",
+    "model": "model",
+    "status": "status",
+}
 JSON_COLUMNS = {"messages", "tool_calls", "tools", "params", "tags", "parsed_output"}
 
 
@@ -106,14 +115,14 @@ class Index:
         return compile_query(query, target, tz=self.tz)
 
     def search(self, query: str = "", *, limit: int = 100, offset: int = 0,
-               newest_first: bool = True, columns: tuple[str, ...] = CALL_LIST_COLUMNS
-               ) -> list[dict[str, Any]]:
-        """A page of calls matching ``query``, newest first by default."""
+               sort: str = "time", descending: bool = True,
+               columns: tuple[str, ...] = CALL_LIST_COLUMNS) -> list[dict[str, Any]]:
+        """A page of calls matching ``query``, newest first unless sorted otherwise."""
         compiled = self.compile(query)
-        order = "DESC" if newest_first else "ASC"
+        order = "DESC" if descending else "ASC"
         return self.rows(
             f"SELECT {', '.join(columns)} FROM llm_calls WHERE {compiled.where} "
-            f"ORDER BY ts {order} NULLS LAST, seq {order} LIMIT ? OFFSET ?",
+            f"ORDER BY {CALL_SORTS[sort]} {order} NULLS LAST, seq {order} LIMIT ? OFFSET ?",
             [*compiled.params, limit, offset],
         )
 
@@ -171,6 +180,17 @@ class Index:
             "SELECT p.seq, f.path, p.line_no, p.severity, p.reason, p.raw, p.truncated "
             f"FROM problems p LEFT JOIN files f USING (file_id) WHERE {where} "
             "ORDER BY p.seq LIMIT ? OFFSET ?", [*params, limit, offset])
+
+    def problem_count(self, severity: str | None = "error") -> int:
+        where, params = ("severity = ?", [severity]) if severity else ("TRUE", [])
+        return int(self.rows(f"SELECT count(*) AS n FROM problems WHERE {where}", params)[0]["n"])
+
+    def counts(self) -> dict[str, int]:
+        """The few numbers a status line shows, in one cheap query."""
+        return self.rows(
+            "SELECT (SELECT count(*) FROM llm_calls) AS calls, "
+            "(SELECT count(*) FROM llm_calls WHERE status = 'error') AS errors, "
+            "(SELECT count(*) FROM problems WHERE severity = 'error') AS problems")[0]
 
     def stats(self) -> dict[str, Any]:
         from .metrics import summary

@@ -1,0 +1,228 @@
+"""The Textual app: a status line, the panes in tabs, and the indexer running beside them.
+
+The app never waits on the index: the first index and the tailing run in workers, panes ask for
+pages in worker threads, and new data redraws the visible page at most ten times a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from ..core.index import Index
+from ..core.ingest import Progress
+from .panes.problems import ProblemsPane
+from .panes.requests import RequestsPane
+from .screens.help import HelpScreen
+from .widgets.status_bar import StatusBar
+
+REDRAW_INTERVAL = 0.1  # at most ten redraws a second however fast lines arrive
+
+
+class LlmviewApp(App[None]):
+    TITLE = "llmview"
+    AUTO_FOCUS = "#calls"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("m", "toggle_mask", "Mask"),
+        Binding("e", "export", "Export"),
+        Binding("p", "toggle_pause", "Pause", show=False),
+        Binding("1", "show_tab('tab-requests')", "Requests", show=False),
+        Binding("2", "show_tab('tab-problems')", "Problems", show=False),
+    ]
+    CSS = """
+    TabbedContent { height: 1fr; }
+    TabPane { padding: 0; }
+    """
+
+    def __init__(self, index: Index, masker: Any, *, poll: bool = False,
+                 watch: bool = True) -> None:
+        super().__init__()
+        self.index = index
+        self.masker = masker
+        self.poll = poll
+        self.watching = watch
+        self.paused = False
+        self._dirty = False
+        self._stop = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.index.paths, id="status")
+        with TabbedContent(id="tabs"):
+            with TabPane("Requests", id="tab-requests"):
+                yield RequestsPane(self.index, self.masker, id="requests-pane")
+            with TabPane("Problems", id="tab-problems"):
+                yield ProblemsPane(self.index, self.masker, id="problems-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        status = self.query_one(StatusBar)
+        status.masked = self.masker.enabled
+        if self.index.notice:
+            self.notify(self.index.notice, severity="warning", timeout=8)
+        self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
+        self._index_then_tail()
+
+    # --- indexing -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="indexer")
+    async def _index_then_tail(self) -> None:
+        status = self.query_one(StatusBar)
+        status.state = "indexing"
+        started = time.monotonic()
+
+        def progress(p: Progress) -> None:
+            self.call_from_thread(self._progress, p, started)
+
+        try:
+            await asyncio.to_thread(self.index.refresh, on_batch=progress)
+        except Exception as exc:  # noqa: BLE001 - shown, and the app stays usable
+            status.state = "error"
+            self.notify(f"indexing failed: {exc}", severity="error", timeout=10)
+            return
+        status.progress = None
+        status.state = "paused" if self.paused else "live"
+        self._dirty = True
+        if not self.watching:
+            return
+        try:
+            await self.index.watch(lambda _result: self._mark_dirty(), self._stop,
+                                   poll=self.poll)
+        except Exception as exc:  # noqa: BLE001
+            status.state = "error"
+            self.notify(f"tailing stopped: {exc}", severity="error", timeout=10)
+
+    def _progress(self, p: Progress, started: float) -> None:
+        status = self.query_one(StatusBar)
+        done = p.bytes_done / p.bytes_total if p.bytes_total else 1.0
+        elapsed = time.monotonic() - started
+        eta = elapsed / done - elapsed if done > 0 else 0.0
+        status.progress = (min(done, 1.0), p.lines_per_second, max(0.0, eta))
+        self._dirty = True
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+
+    def _redraw_if_dirty(self) -> None:
+        if not self._dirty or self.paused:
+            return
+        self._dirty = False
+        self._update_counts()
+        for pane in self.query("RequestsPane, ProblemsPane"):
+            pane.data_changed()  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _update_counts(self) -> None:
+        counts = self.index.counts()
+        self.call_from_thread(self._show_counts, counts)
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        status = self.query_one(StatusBar)
+        status.calls, status.errors, status.problems = (counts["calls"], counts["errors"],
+                                                         counts["problems"])
+
+    async def action_quit(self) -> None:
+        self._stop.set()
+        self.exit()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        self._focus_table(tabs.get_pane(tab))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._focus_table(event.pane)
+
+    def _focus_table(self, pane: Any) -> None:
+        """Focus the table of the pane now shown; left alone, focus would fall to the first
+        focusable widget, which may be in the pane just hidden (and so switch back)."""
+        tables = pane.query("PagedTable")
+        if tables:
+            tables.first().focus()
+
+    def action_toggle_mask(self) -> None:
+        self.masker.enabled = not self.masker.enabled
+        self.query_one(StatusBar).masked = self.masker.enabled
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_masking", None)
+            if refresh is not None:
+                refresh()
+        for table in self.query("PagedTable"):
+            table.refresh()
+        self.notify("personal data masked" if self.masker.enabled
+                    else "personal data SHOWN — mask off for this session",
+                    severity="information" if self.masker.enabled else "warning")
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        status = self.query_one(StatusBar)
+        if status.state in ("live", "paused"):
+            status.state = "paused" if self.paused else "live"
+        if not self.paused:
+            self._dirty = True
+
+    def action_export(self) -> None:
+        pane = self.query_one("#requests-pane", RequestsPane)
+        self._export(pane.query_text)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, query: str) -> None:
+        from ..export import export_calls
+
+        target = f"llmview-export-{datetime.now():%Y%m%d-%H%M%S}.jsonl"
+        mask = self.masker.mask_json if self.masker.enabled else (lambda value: value)
+        count = export_calls(self.index, fmt="jsonl", query=query, out=target, mask=mask)
+        masked = "masked" if self.masker.enabled else "UNMASKED"
+        self.call_from_thread(self.notify, f"exported {count:,} calls ({masked}) to {target}")
+
+    def on_requests_pane_open_call(self, message: RequestsPane.OpenCall) -> None:
+        from .screens.call import CallScreen
+
+        self.push_screen(CallScreen(message.key))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search", "Focus the search box (/)",
+                            lambda: self.query_one(RequestsPane).action_focus_search())
+        yield SystemCommand("Follow", "Keep the newest call in view (f)",
+                            lambda: self.query_one(RequestsPane).action_toggle_follow())
+        yield SystemCommand("Sort", "Sort by the next column (s)",
+                            lambda: self.query_one(RequestsPane).action_sort_next())
+        yield SystemCommand("Mask", "Mask or reveal personal data (m)", self.action_toggle_mask)
+        yield SystemCommand("Export", "Export the matching calls as JSONL (e)",
+                            self.action_export)
+        yield SystemCommand("Pause", "Pause or resume live updates (p)",
+                            self.action_toggle_pause)
+        yield SystemCommand("Requests", "Show the Requests tab (1)",
+                            lambda: self.action_show_tab("tab-requests"))
+        yield SystemCommand("Problems", "Show the Problems tab (2)",
+                            lambda: self.action_show_tab("tab-problems"))
+        yield SystemCommand("Help", "Keys and search syntax (?)", self.action_help)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the index (errors a user can fix surface before the screen is taken over), then
+    run the app until the user quits."""
+    from ..cli import index_target, parse_tz
+    from ..core.pii import default_masker
+
+    index = Index.open(args.paths, index_path=index_target(args), tz=parse_tz(args.tz))
+    app = LlmviewApp(index, default_masker(), poll=args.poll)
+    app.run()
+    return 0

@@ -1,0 +1,219 @@
+"""The Requests pane: a search box over the query language and the table of calls it matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from ...core.index import CALL_SORTS, Index
+from ...core.query import QueryError
+from .. import format as fmt
+from ..safe import safe_text
+from ..widgets.paged_table import Column, PagedTable, Row
+
+SEARCH_DEBOUNCE = 0.25
+STATUS_STYLES = {"ok": "green", "error": "bold red"}
+SORT_CYCLE = ["time", "latency", "tokens", "cost", "model", "status"]
+
+
+class CallSource:
+    """Pages of the calls one query matches, in one order: what the table asks for."""
+
+    def __init__(self, index: Index, query: str, sort: str, descending: bool) -> None:
+        self.index, self.query, self.sort, self.descending = index, query, sort, descending
+
+    def count(self) -> int:
+        return self.index.count(self.query)
+
+    def page(self, offset: int, limit: int) -> list[Row]:
+        return self.index.search(self.query, offset=offset, limit=limit, sort=self.sort,
+                                 descending=self.descending)
+
+
+def call_columns(mask: Any) -> list[Column]:
+    """Cells read ``mask`` (the app's Masker) at draw time, so ``m`` needs only a redraw."""
+
+    def tokens(row: Row, key: str) -> Text:
+        return Text(fmt.count(row.get(key)))
+
+    def status(row: Row) -> Text:
+        value = row.get("status")
+        return Text(value or "…", STATUS_STYLES.get(value or "", "dim"))
+
+    def preview(row: Row) -> Text:
+        if row.get("status") == "error" and not row.get("preview"):
+            return safe_text(row.get("error_type") or "error", "red", mask=mask)
+        return safe_text(row.get("preview") or "", mask=mask)
+
+    return [
+        Column("ts", "time", 11, lambda r: Text(fmt.local_time(r.get("ts"))), priority=9,
+               sort="time"),
+        Column("model", "model", 18, lambda r: safe_text(r.get("model") or "?", "cyan",
+                                                        mask=mask), priority=8, sort="model"),
+        Column("status", "status", 6, status, priority=7, sort="status"),
+        Column("latency", "latency", 7, lambda r: Text(fmt.duration(r.get("latency_ms"))),
+               priority=6, right=True, sort="latency"),
+        Column("in", "in", 6, lambda r: tokens(r, "input_tokens"), priority=4, right=True,
+               sort="tokens"),
+        Column("out", "out", 6, lambda r: tokens(r, "output_tokens"), priority=3, right=True),
+        Column("cost", "cost", 8, lambda r: Text(fmt.money(r.get("cost_usd"))), priority=2,
+               right=True, sort="cost"),
+        Column("preview", "prompt", 20, preview, flex=True),
+    ]
+
+
+class RequestsPane(Vertical):
+    """Search, sort, follow; Enter opens a call."""
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("escape", "focus_table", "Table", show=False),
+    ]
+    DEFAULT_CSS = """
+    RequestsPane { height: 1fr; }
+    RequestsPane > #search { height: 1; border: none; padding: 0 1; background: $boost; }
+    RequestsPane > #search:focus { background: $accent 30%; }
+    RequestsPane > #search-error { height: auto; color: $error; padding: 0 1; display: none; }
+    RequestsPane > #search-error.shown { display: block; }
+    """
+
+    class OpenCall(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+        self.mask = mask
+        self.query_text = ""
+        self.sort = "time"
+        self.descending = True
+        self.follow = False
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search  model:gpt-4o status:error latency>2s \"phrase\"  "
+                                "(? for the syntax)", id="search")
+        yield Static(id="search-error")
+        yield PagedTable(call_columns(self.mask), empty="no calls match", id="calls")
+
+    def on_mount(self) -> None:
+        self.apply()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#calls", PagedTable)
+
+    def apply(self, *, keep_position: bool = False) -> None:
+        table = self.table
+        table.sort_key, table.sort_desc = self.sort, self.descending
+        table.set_source(CallSource(self.index, self.query_text, self.sort, self.descending),
+                         keep_position=keep_position)
+
+    def data_changed(self) -> None:
+        """New rows landed: keep the view where it was, or on the newest call when following."""
+        self.table.reload(keep_position=not self.follow)
+
+    # --- search ---------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._show_error(event.value):
+            return
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self._search(event.value))
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not self._show_error(event.value):
+            self._search(event.value)
+            self.table.focus()
+
+    def _search(self, text: str) -> None:
+        if text != self.query_text:
+            self.query_text = text
+            self.apply()
+
+    def _show_error(self, text: str) -> bool:
+        """Show what is wrong with the query and where; True when it is wrong."""
+        box = self.query_one("#search-error", Static)
+        try:
+            self.index.compile(text)
+        except QueryError as exc:
+            start = min(exc.position, len(text))
+            end = min(len(text), start + max(1, exc.length))
+            line = Text("✗ ", "bold red")
+            line.append_text(safe_text(text[:start]))
+            line.append_text(safe_text(text[start:end] or " ", "bold white on red"))
+            line.append_text(safe_text(text[end:]))
+            line.append(f"   column {exc.position + 1}: {exc.message}")
+            box.update(line)
+            box.add_class("shown")
+            return True
+        box.remove_class("shown")
+        return False
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_sort_next(self) -> None:
+        position = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
+        self.sort = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
+        self.descending = self.sort in ("time", "latency", "tokens", "cost")
+        self.apply()
+        self.notify(f"sorted by {self.sort}", timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        self.descending = not self.descending
+        self.apply()
+
+    def sort_by(self, sort: str) -> None:
+        if sort not in CALL_SORTS:
+            return
+        self.descending = not self.descending if sort == self.sort else True
+        self.sort = sort
+        self.apply()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        if self.follow:
+            self.sort, self.descending = "time", True
+            self.apply()
+            self.table.focus()
+        self.notify("follow on: the newest call stays in view" if self.follow
+                    else "follow off", timeout=2)
+
+    @on(PagedTable.RowSelected, "#calls")
+    def _open(self, event: PagedTable.RowSelected) -> None:
+        self.post_message(self.OpenCall(event.row["key"]))
+
+    @on(PagedTable.CursorMoved, "#calls")
+    def _moved(self, event: PagedTable.CursorMoved) -> None:
+        if self.follow and event.index != 0:
+            self.follow = False
+            self.notify("follow off", timeout=1.5)
+
+    def on_click(self, event: Any) -> None:
+        table = self.table
+        if event.widget is table and event.y == 0:
+            column = table.column_at(event.x)
+            if column is not None and column.sort is not None:
+                self.sort_by(column.sort)

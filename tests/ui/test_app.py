@@ -1,0 +1,162 @@
+"""The real app, driven headless with Textual's pilot: what a user sees and can do."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from llmview.ui.panes.requests import RequestsPane
+from llmview.ui.widgets.paged_table import PagedTable
+
+from .conftest import interaction, make_app, screen_text
+
+
+async def settle(pilot, seconds: float = 0.4) -> None:
+    """Let the first index finish and the pages load (the tailing worker never finishes)."""
+    await pilot.pause(seconds)
+    for _ in range(100):
+        if pilot.app.query_one("#status").state in ("live", "paused", "error"):
+            break
+        await pilot.pause(0.05)
+    for _ in range(100):
+        busy = [w for w in pilot.app.workers if w.group != "indexer" and w.is_running]
+        if not busy:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.15)
+
+
+async def test_first_screen_lists_calls_with_counts(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "6 calls" in text
+        assert "1 problems" in text
+        assert "mask on" in text
+        assert "question 4 from" in text
+        assert text.index("question 4") < text.index("question 3")  # newest first
+
+
+async def test_search_filters_and_bad_query_is_shown_in_place(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"latency>2x")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "column 9" in text
+        assert "expected a duration" in text
+        app.query_one("#search").value = ""
+        await pilot.press(*"question 3")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.query_one("#calls", PagedTable)
+        assert table.row_count == 1
+        assert "question 3" in screen_text(app)
+
+
+async def test_sort_by_column(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(RequestsPane)
+        await pilot.press("s")  # time -> latency
+        await pilot.press("s")  # -> tokens
+        await settle(pilot)
+        assert pane.sort == "tokens"
+        first = app.query_one("#calls", PagedTable).row_at(0)
+        assert first is not None and first["input_tokens"] == 14
+        await pilot.press("S")
+        await settle(pilot)
+        assert app.query_one("#calls", PagedTable).row_at(0)["input_tokens"] == 10
+
+
+async def test_follow_mode_shows_calls_appended_while_running(logs: Path) -> None:
+    app = make_app(logs, watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 0.8)
+        await pilot.press("f")
+        await pilot.press("down", "down")  # moving away turns follow off
+        assert app.query_one(RequestsPane).follow is False
+        await pilot.press("f")
+        with (logs / "app.jsonl").open("a") as handle:
+            handle.write(interaction(99, "a brand new question", ts=1763600999))
+        for _ in range(60):  # real watchfiles: wait for the event, the refresh and a redraw
+            await pilot.pause(0.1)
+            table = app.query_one("#calls", PagedTable)
+            if table.row_count == 7 and (table.row_at(0) or {}).get("key") == "req:req-99":
+                break
+        assert table.cursor_row == 0
+        assert "a brand new question" in screen_text(app)
+        assert "7 calls" in screen_text(app)
+
+
+async def test_problems_pane_shows_lines_literally_and_opens_them(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "app.jsonl:7" in text
+        assert "not JSON" in text
+        assert "[@click=app.quit]quit[/]" in text
+        app.query_one("#problem-table", PagedTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "this line is not json [@click=app.quit]quit[/]" in screen_text(app)
+        await pilot.press("escape")
+        assert app.is_running
+
+
+async def test_mask_toggle_reveals_and_hides(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert "bob4@example.com" not in screen_text(app)
+        assert "‹EMAIL-" in screen_text(app)
+        await pilot.press("m")
+        await pilot.pause(0.2)
+        assert "bob4@example.com" in screen_text(app)
+        assert "MASK OFF" in screen_text(app)
+        await pilot.press("m")
+        await pilot.pause(0.2)
+        assert "bob4@example.com" not in screen_text(app)
+
+
+async def test_help_and_quit(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        assert "search the calls" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("q")
+        await asyncio.sleep(0.1)
+    assert not app.is_running
+
+
+async def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
+    logs = tmp_path / "hostile"
+    logs.mkdir()
+    nasty = "[@click=app.quit]x[/] [bold red]X[/bold red] [/] \x1b[2J \x1b]52;c;aGVsbG8=\x07"
+    (logs / "a.jsonl").write_text(interaction(1, nasty) + interaction(2, "é" * 10)
+                                  + interaction(3, "big " * 1_300_000))
+    with (logs / "a.jsonl").open("ab") as handle:
+        handle.write(b'{"event": "llm_interaction", "request_id": "bad-utf8", "model": '
+                     b'"gpt-4o", "timestamp": 1763600009, "prompt_messages": [{"role": '
+                     b'"user", "content": "caf\xe9 \xff"}]}\n')
+    app = make_app(logs)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[@click=app.quit]x[/] [bold red]X[/bold red] [/] \\x1b[2J \\x1b]52;c;" in text
+        assert "\x1b" not in text
+        assert "caf\ufffd \ufffd" in text
+        await pilot.press("down", "up", "s", "S")
+        await settle(pilot)
+        assert app.is_running

@@ -42,8 +42,8 @@ SEARCH = [
 def _table(rows: list[tuple[str, str]], title: str) -> Table:
     table = Table(title=title, title_justify="left", show_header=False, box=None,
                   padding=(0, 2), expand=True)
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
+    table.add_column(style="bold cyan", no_wrap=True, width=24)
+    table.add_column(ratio=1)
     for key, what in rows:
         table.add_row(Text(key), Text(what))
     return table

@@ -21,6 +21,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from ..core.index import Index
 from ..core.ingest import Progress
+from .messages import OpenCall
 from .panes.problems import ProblemsPane
 from .panes.requests import RequestsPane
 from .screens.help import HelpScreen
@@ -191,7 +192,7 @@ class LlmviewApp(App[None]):
         masked = "masked" if self.masker.enabled else "UNMASKED"
         self.call_from_thread(self.notify, f"exported {count:,} calls ({masked}) to {target}")
 
-    def on_requests_pane_open_call(self, message: RequestsPane.OpenCall) -> None:
+    def on_open_call(self, message: OpenCall) -> None:
         from .screens.call import CallScreen
 
         self.push_screen(CallScreen(message.key))

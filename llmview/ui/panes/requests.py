@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ...core.index import CALL_SORTS, Index
 from ...core.query import QueryError
 from .. import format as fmt
+from ..messages import OpenCall
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 
@@ -87,11 +87,6 @@ class RequestsPane(Vertical):
     RequestsPane > #search-error { height: auto; color: $error; padding: 0 1; display: none; }
     RequestsPane > #search-error.shown { display: block; }
     """
-
-    class OpenCall(Message):
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -203,7 +198,7 @@ class RequestsPane(Vertical):
 
     @on(PagedTable.RowSelected, "#calls")
     def _open(self, event: PagedTable.RowSelected) -> None:
-        self.post_message(self.OpenCall(event.row["key"]))
+        self.post_message(OpenCall(event.row["key"]))
 
     @on(PagedTable.CursorMoved, "#calls")
     def _moved(self, event: PagedTable.CursorMoved) -> None:

@@ -1,0 +1,22 @@
+"""Messages a screen posts to ask the app to navigate, so screens never reach into each other:
+the app owns the screen stack and decides what a request opens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenCall(Message):
+    """Show one call in full (the call screen)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+
+
+class OpenTrace(Message):
+    """Show the trace a call belongs to."""
+
+    def __init__(self, trace_id: str) -> None:
+        super().__init__()
+        self.trace_id = trace_id

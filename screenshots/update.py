@@ -1,0 +1,107 @@
+"""Write the SVG screenshots in this folder: the real app, run headless on `llmview demo` data.
+
+    python screenshots/update.py
+
+Each screen is saved at 120x36 (a laptop terminal) and the Requests screen also at 80x24.
+Look at them after every UI change (``rsvg-convert x.svg -o x.png`` shows them as a picture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from llmview.core.index import Index
+from llmview.core.pii import Masker
+from llmview.demo import write_demo
+from llmview.ui.app import LlmviewApp
+
+HERE = Path(__file__).resolve().parent
+NOW = 1_795_440_000.0  # a fixed "now" so the demo data, and so the pictures, repeat
+
+Step = Callable[[object], Awaitable[None]]
+
+
+async def settle(pilot) -> None:
+    await pilot.pause(0.6)
+    for _ in range(100):
+        if not [w for w in pilot.app.workers if w.group != "indexer" and w.is_running]:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+async def requests(pilot) -> None:
+    await settle(pilot)
+
+
+async def search(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("slash", *"status:error latency>100ms")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def call_view(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("down", "down", "enter")
+    await settle(pilot)
+
+
+async def reproduce(pilot) -> None:
+    await call_view(pilot)
+    pilot.app.screen.query_one("TabbedContent").active = "reproduce"
+    await settle(pilot)
+
+
+async def problems(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def help_screen(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+SHOTS: list[tuple[str, tuple[int, int], Step]] = [
+    ("requests", (120, 36), requests),
+    ("requests-80x24", (80, 24), requests),
+    ("search", (120, 36), search),
+    ("call", (120, 36), call_view),
+    ("reproduce", (120, 36), reproduce),
+    ("problems", (120, 36), problems),
+    ("help", (120, 36), help_screen),
+]
+
+
+async def shoot(logs: Path, name: str, size: tuple[int, int], step: Step) -> None:
+    index = Index.open([str(logs)], index_path=None)
+    app = LlmviewApp(index, Masker(key=b"screenshots-are-deterministic!!"), watch=False)
+    async with app.run_test(size=size) as pilot:
+        await step(pilot)
+        app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    index.close()
+
+
+def main() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    with tempfile.TemporaryDirectory(prefix="llmview-shots-") as tmp:
+        logs = Path(tmp) / "logs"
+        logs.mkdir()
+        write_demo(logs, calls=400, seed=7, now=NOW)
+        os.chdir(tmp)  # the header shows the path as typed: "logs"
+        for name, size, step in SHOTS:
+            asyncio.run(shoot(Path("logs"), name, size, step))
+            print(f"wrote screenshots/{name}.svg")
+
+
+if __name__ == "__main__":
+    main()

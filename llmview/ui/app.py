@@ -21,7 +21,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from ..core.index import Index
 from ..core.ingest import Progress
-from .messages import OpenCall
+from .messages import OpenCall, SearchCalls
 from .panes.problems import ProblemsPane
 from .panes.requests import RequestsPane
 from .screens.help import HelpScreen
@@ -191,6 +191,10 @@ class LlmviewApp(App[None]):
         count = export_calls(self.index, fmt="jsonl", query=query, out=target, mask=mask)
         masked = "masked" if self.masker.enabled else "UNMASKED"
         self.call_from_thread(self.notify, f"exported {count:,} calls ({masked}) to {target}")
+
+    def on_search_calls(self, message: SearchCalls) -> None:
+        self.action_show_tab("tab-requests")
+        self.query_one(RequestsPane).search_for(message.query)
 
     def on_open_call(self, message: OpenCall) -> None:
         from .screens.call import CallScreen

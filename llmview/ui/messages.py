@@ -20,3 +20,11 @@ class OpenTrace(Message):
     def __init__(self, trace_id: str) -> None:
         super().__init__()
         self.trace_id = trace_id
+
+
+class SearchCalls(Message):
+    """Show the Requests pane filtered by a query (from an error group, a metrics row, ...)."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__()
+        self.query = query

@@ -142,6 +142,13 @@ class RequestsPane(Vertical):
             self.query_text = text
             self.apply()
 
+    def search_for(self, text: str) -> None:
+        """Run ``text`` as the search, as if typed (other panes send users here)."""
+        self.query_one("#search", Input).value = text
+        self._show_error(text)
+        self._search(text)
+        self.table.focus()
+
     def _show_error(self, text: str) -> bool:
         """Show what is wrong with the query and where; True when it is wrong."""
         box = self.query_one("#search-error", Static)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import common
 import msgspec
 import orjson
-
-import common
 from aliases import PyCompiled, _tree
 
 READ = 8 * 1024 * 1024

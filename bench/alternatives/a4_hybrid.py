@@ -31,11 +31,10 @@ from itertools import accumulate
 from typing import Any
 
 import common
+from aliases import normalize_sql
 from common import ddl
 from pyside import chunks
-from aliases import normalize_sql
 from sqlside import PARTS_DDL, merge_parts, python_route, store
-
 
 BATCH_ROWS = 32_768
 

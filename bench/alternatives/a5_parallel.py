@@ -16,7 +16,7 @@ import multiprocessing as mp
 import common
 from aliases import PyCompiled
 from common import SPAN_UPSERT_SET, UPSERT_SET, ddl
-from pyside import chunks, insert, ipc_bytes, normalize_chunk, to_arrow, from_ipc
+from pyside import chunks, from_ipc, insert, ipc_bytes, normalize_chunk, to_arrow
 
 _NORM = None
 

@@ -73,7 +73,6 @@ def one_pass(con, path: str, mode: str, norm_sql: str, pynorm) -> int:
 
 def main() -> None:
     import duckdb
-
     from ingest import line_for  # bench/ingest.py
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-
 from aliases import PyNormalizer
 from common import CALL_NAMES, EVENT_NAMES, SPAN_NAMES
 

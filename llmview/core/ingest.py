@@ -216,6 +216,8 @@ def _same_content(state: FileState, path: Path, st: os.stat_result) -> bool:
     """The inode still holds what we read: its head is unchanged and it did not shrink."""
     if not state.gzipped and st.st_size < state.offset:
         return False
+    if st.st_size == state.size and st.st_mtime == state.mtime:
+        return True  # untouched since the last read: no need to read its head again
     if not state.head_len:
         return True
     try:

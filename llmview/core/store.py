@@ -267,36 +267,26 @@ class Store:
         return range(start, start + count)
 
     def _upsert_calls(self, calls: Iterable[Call]) -> None:
-        import pyarrow as pa
-
-        rows = list(calls)
-        columns = call_columns(rows, self._next_seqs(len(rows)))
-        table = pa.table(columns, schema=arrow_schema("calls"))
-        names = ", ".join(arrow_schema("calls").names)
-        self.con.register("batch_calls", table)
-        try:
-            self.con.execute(
-                f"INSERT INTO calls ({names}) SELECT {names} FROM batch_calls "
-                f"ON CONFLICT (key) DO UPDATE SET {_CALL_MERGE_SQL}"
-            )
-        finally:
-            self.con.unregister("batch_calls")
+        self._upsert("calls", call_columns, list(calls), "key", _CALL_MERGE_SQL)
 
     def _upsert_spans(self, spans: Iterable[Span]) -> None:
+        self._upsert("spans", span_columns, list(spans), "trace_id, span_id", _SPAN_MERGE_SQL)
+
+    def _upsert(self, table: str, to_columns: Any, rows: list[Any], conflict: str,
+                merge_sql: str) -> None:
+        """Insert a batch; a row whose key is already stored is merged into it."""
         import pyarrow as pa
 
-        rows = list(spans)
-        columns = span_columns(rows, self._next_seqs(len(rows)))
-        table = pa.table(columns, schema=arrow_schema("spans"))
-        names = ", ".join(arrow_schema("spans").names)
-        self.con.register("batch_spans", table)
+        batch = pa.table(to_columns(rows, self._next_seqs(len(rows))),
+                         schema=arrow_schema(table))
+        names = ", ".join(arrow_schema(table).names)
+        view = f"batch_{table}"
+        self.con.register(view, batch)
         try:
-            self.con.execute(
-                f"INSERT INTO spans ({names}) SELECT {names} FROM batch_spans "
-                f"ON CONFLICT (trace_id, span_id) DO UPDATE SET {_SPAN_MERGE_SQL}"
-            )
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view} "
+                             f"ON CONFLICT ({conflict}) DO UPDATE SET {merge_sql}")
         finally:
-            self.con.unregister("batch_spans")
+            self.con.unregister(view)
 
     def _insert_events(self, events: list[tuple[Event, Where]]) -> None:
         import pyarrow as pa

@@ -13,8 +13,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..records import Record, Span
-from .base import Context, Dialect, as_dict, as_list, as_str, as_ts, get_path, norm_id
-from .span_calls import OTLP_KINDS, otel_facts, otel_kind, span_event, span_records, span_status
+from .base import Context, Dialect, as_dict, as_str, as_ts, get_path, norm_id
+from .span_calls import (
+    OTLP_KINDS,
+    otel_facts,
+    otel_kind,
+    span_records,
+    span_status,
+    timestamped_events,
+)
 
 NAME = "otel_console"
 
@@ -48,19 +55,10 @@ def normalize(obj: dict[str, Any], ctx: Context) -> Iterable[Record]:
         error=message if code == "error" and message else None,
         attributes=otel_facts(dict(as_dict(obj.get("attributes"), ctx, "attributes") or {}),
                               kind) or None,
-        events=_events(obj.get("events"), ctx),
+        events=timestamped_events(obj.get("events"), ctx),
         dialect=NAME,
     )
     return span_records(span, ctx)
-
-
-def _events(value: Any, ctx: Context) -> list[dict[str, Any]] | None:
-    events = [
-        span_event(item.get("name"), as_ts(item.get("timestamp"), ctx, "event.timestamp"),
-                   item.get("attributes"))
-        for item in as_list(value, ctx, "events") or [] if isinstance(item, dict)
-    ]
-    return events or None
 
 
 DIALECT = Dialect(name=NAME, claims=claims, normalize=normalize)

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..records import Record, Span
-from .base import Context, Dialect, as_dict, as_float, as_list, as_str, as_ts, first, norm_id
-from .span_calls import span_event, span_records, span_status
+from .base import Context, Dialect, as_dict, as_float, as_str, as_ts, first, norm_id
+from .span_calls import span_records, span_status, timestamped_events
 
 NAME = "seed_span"
 
@@ -60,20 +60,10 @@ def _span(obj: dict[str, Any], trace_id: Any, ctx: Context) -> list[Record]:
         status=status,
         error=as_str(obj.get("error"), ctx, "error") if status == "error" else None,
         attributes=as_dict(obj.get("attributes"), ctx, "attributes") or None,
-        events=_events(obj.get("events"), ctx),
+        events=timestamped_events(obj.get("events"), ctx),
         dialect=NAME,
     )
     return span_records(span, ctx)
-
-
-def _events(value: Any, ctx: Context) -> list[dict[str, Any]] | None:
-    """``span.add_event`` entries: ``{"name", "timestamp" (naive ISO), "attributes"}``."""
-    events = [
-        span_event(item.get("name"), as_ts(item.get("timestamp"), ctx, "event.timestamp"),
-                   item.get("attributes"))
-        for item in as_list(value, ctx, "events") or [] if isinstance(item, dict)
-    ]
-    return events or None
 
 
 DIALECT = Dialect(name=NAME, claims=claims, normalize=normalize)

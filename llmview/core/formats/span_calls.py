@@ -40,7 +40,7 @@ from typing import Any
 import orjson
 
 from ..records import Call, Record, Span
-from .base import Context, as_float, as_int, as_str, exception_name, first
+from .base import Context, as_float, as_int, as_list, as_str, as_ts, exception_name, first
 from .logfields import error_fields
 from .messages import (
     Message,
@@ -105,6 +105,17 @@ def span_event(name: Any, ts: float | None, attributes: Any) -> dict[str, Any]:
         "ts": ts,
         "attributes": attributes if isinstance(attributes, dict) else {},
     }
+
+
+def timestamped_events(value: Any, ctx: Context) -> list[dict[str, Any]] | None:
+    """Events written as ``{"name", "timestamp", "attributes"}`` (the console exporter and the
+    seed tracer's ``span.add_event``), in the stored shape."""
+    events = [
+        span_event(item.get("name"), as_ts(item.get("timestamp"), ctx, "event.timestamp"),
+                   item.get("attributes"))
+        for item in as_list(value, ctx, "events") or [] if isinstance(item, dict)
+    ]
+    return events or None
 
 
 def span_records(span: Span, ctx: Context) -> list[Record]:

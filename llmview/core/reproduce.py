@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formats.messages import provider_of_model
+from .formats.messages import plain_text, provider_of_model
 
 WIDTH = 88  # a literal longer than this on its line is spread over several lines
 
@@ -144,17 +144,6 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return str(value)
-
-
 def _turns(messages: Any) -> list[_Turn]:
     """Normalized messages as turns, each tool result paired with the call it answers: by id,
     or else the oldest unanswered call (some logs drop the ids)."""
@@ -165,19 +154,19 @@ def _turns(messages: Any) -> list[_Turn]:
     count = 0
     for item in messages:
         message = item if isinstance(item, dict) else {"role": "user", "content": item}
-        role = _text(message.get("role")) or "user"
-        turn = _Turn(role, _text(message.get("content")), _text(message.get("name")))
+        role = plain_text(message.get("role")) or "user"
+        turn = _Turn(role, plain_text(message.get("content")), plain_text(message.get("name")))
         raw_calls = message.get("tool_calls")
         for raw in raw_calls if isinstance(raw_calls, list) else []:
             if isinstance(raw, dict):
                 count += 1
-                call_id = _text(raw.get("id")) or f"call_{count}"
-                turn.tool_calls.append(
-                    _ToolCall(call_id, _text(raw.get("name")), _text(raw.get("arguments"))))
+                call_id = plain_text(raw.get("id")) or f"call_{count}"
+                turn.tool_calls.append(_ToolCall(call_id, plain_text(raw.get("name")),
+                                                 plain_text(raw.get("arguments"))))
         pending.extend(turn.tool_calls)
         if role in ("tool", "function") or message.get("tool_call_id") is not None:
             count += 1
-            turn.answers = _answered(pending, _text(message.get("tool_call_id")), turn.name,
+            turn.answers = _answered(pending, plain_text(message.get("tool_call_id")), turn.name,
                                      f"call_{count}")
         turns.append(turn)
     return turns
@@ -233,9 +222,9 @@ def _tool_specs(tools: Any) -> list[Any]:
 
 
 def _function_spec(tool: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = {"name": _text(tool.get("name"))}
+    spec: dict[str, Any] = {"name": plain_text(tool.get("name"))}
     if tool.get("description") is not None:
-        spec["description"] = _text(tool.get("description"))
+        spec["description"] = plain_text(tool.get("description"))
     schema = tool.get("parameters", tool.get("input_schema", tool.get("inputSchema")))
     if isinstance(schema, dict):
         spec["parameters"] = schema
@@ -509,7 +498,7 @@ def _logged_params(params: dict[str, Any], sdk: str,
         if name in _PASSED_PARAMS[sdk] and name not in taken and name not in passed:
             passed[name] = value
         else:
-            skipped.append(_text(key))
+            skipped.append(plain_text(key))
     return passed, skipped
 
 

@@ -6,6 +6,7 @@ tool calls and usage differently; every dialect that carries them goes through h
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .base import Context, as_float, as_int
@@ -111,22 +112,22 @@ def tool_calls_of(message: dict[str, Any], content: Any = None) -> list[dict[str
 
 
 def _tool_call(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
-    call: dict[str, Any] = {"name": as_plain(name) or "", "arguments": _arguments(arguments)}
+    call: dict[str, Any] = {"name": as_plain(name) or "", "arguments": plain_text(arguments)}
     if call_id is not None:
         call["id"] = as_plain(call_id)
     return call
 
 
-def _arguments(value: Any) -> str:
+def plain_text(value: Any) -> str:
+    """A value as one string: text as is, nothing as "", anything else as compact JSON (tool
+    arguments, parameters and tags are shown and sent as they were logged)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    import orjson
-
     try:
-        return orjson.dumps(value).decode()
-    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
         return str(value)
 
 
@@ -394,7 +395,7 @@ def logged_messages(value: Any, ctx: Context) -> list[Message] | None:
             return prompt_messages(value, ctx)
         if isinstance(value.get("role"), str):
             return [norm_message(value)]
-        return [{"role": "user", "content": _arguments(value)}]
+        return [{"role": "user", "content": plain_text(value)}]
     return norm_messages(value, ctx)
 
 
@@ -415,7 +416,7 @@ def output_fields(value: Any, ctx: Context) -> dict[str, Any]:
         if normed.get("tool_calls"):
             fields["tool_calls"] = normed["tool_calls"]
         return fields
-    return {"output": _arguments(value)}
+    return {"output": plain_text(value)}
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from ...core.formats.messages import plain_text
 from ...core.index import JSON_COLUMNS
 from ...core.reproduce import reproduce_snippet
 from ..messages import OpenTrace
@@ -186,7 +187,7 @@ class CallScreen(Screen[None]):
                            if call.get(name) is not None]
         params = call.get("params")
         if isinstance(params, dict):
-            rows.extend((str(key), _plain(value), "") for key, value in params.items())
+            rows.extend((str(key), plain_text(value), "") for key, value in params.items())
         tools = call.get("tools")
         if isinstance(tools, list) and tools:
             rows.append(("tools", ", ".join(_tool_name(tool) for tool in tools), ""))
@@ -210,9 +211,9 @@ class CallScreen(Screen[None]):
     def _tag_rows(self) -> list[Row]:
         tags = (self.call or {}).get("tags")
         if isinstance(tags, dict):
-            return [(str(key), _plain(value), "") for key, value in tags.items()]
+            return [(str(key), plain_text(value), "") for key, value in tags.items()]
         if isinstance(tags, list) and tags:
-            return [("tags", ", ".join(_plain(tag) for tag in tags), "")]
+            return [("tags", ", ".join(plain_text(tag) for tag in tags), "")]
         return []
 
     def _error_rows(self) -> list[Row]:
@@ -326,16 +327,6 @@ class CallScreen(Screen[None]):
 
     def _show_snippet(self) -> None:
         self.query_one("#snippet", Static).update(long_text(self._snippet(), None))
-
-
-def _plain(value: Any) -> str:
-    """A parameter or tag value as one string: text as is, anything else as compact JSON."""
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return str(value)
 
 
 def _tool_name(tool: Any) -> str:

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,12 +20,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from ..core.index import Index
-from ..core.ingest import Progress
 from .messages import OpenCall, SearchCalls
 from .panes.problems import ProblemsPane
 from .panes.requests import RequestsPane
 from .screens.help import HelpScreen
 from .widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from ..core.ingest import Progress
 
 REDRAW_INTERVAL = 0.1  # at most ten redraws a second however fast lines arrive
 

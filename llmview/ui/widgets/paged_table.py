@@ -131,6 +131,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.source = source
         self.empty = empty
         self._pages: dict[int, list[Row]] = {}
+        self._stale: dict[int, list[Row]] = {}  # shown until their fresh copies arrive
         self._loading: set[int] = set()
         self._generation = 0
         self.sort_key: str | None = None
@@ -144,8 +145,11 @@ class PagedTable(ScrollView, can_focus=True):
         self.reload(keep_position=keep_position)
 
     def reload(self, *, keep_position: bool = True) -> None:
+        """Fetch again. Keeping the position, the rows on screen stay drawn until their fresh
+        pages arrive, so live updates do not flash placeholders."""
         self._generation += 1
-        self._pages.clear()
+        self._stale = self._pages if keep_position else {}
+        self._pages = {}
         self._loading.clear()
         if not keep_position:
             self.cursor_row = 0
@@ -173,6 +177,8 @@ class PagedTable(ScrollView, can_focus=True):
 
     def row_at(self, index: int) -> Row | None:
         page = self._pages.get(index // PAGE_ROWS)
+        if page is None:
+            page = self._stale.get(index // PAGE_ROWS)
         if page is None:
             return None
         offset = index % PAGE_ROWS
@@ -204,6 +210,7 @@ class PagedTable(ScrollView, can_focus=True):
             farthest = max(self._pages, key=lambda p: abs(p - visible))
             del self._pages[farthest]
         self._pages[page_no] = rows
+        self._stale.pop(page_no, None)
         self.refresh()
 
     # --- drawing --------------------------------------------------------------------------
@@ -221,9 +228,10 @@ class PagedTable(ScrollView, can_focus=True):
                                   self.get_component_rich_style("paged-table--placeholder"))])
         if index >= self.row_count:
             return Strip.blank(width, self.rich_style)
+        if index // PAGE_ROWS not in self._pages:
+            self._want_page(index // PAGE_ROWS)
         row = self.row_at(index)
         if row is None:
-            self._want_page(index // PAGE_ROWS)
             return Strip([Segment("…".ljust(width),
                                   self.get_component_rich_style("paged-table--placeholder"))])
         line = self._row_text(row, width)

@@ -39,7 +39,7 @@ class LlmviewApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("m", "toggle_mask", "Mask"),
-        Binding("e", "export", "Export"),
+        Binding("e", "export", "Export", show=False),
         Binding("p", "toggle_pause", "Pause", show=False),
         Binding("1", "show_tab('tab-requests')", "Requests", show=False),
         Binding("2", "show_tab('tab-problems')", "Problems", show=False),

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-COMMANDS = ("stats", "search", "export", "demo")
+COMMANDS = ("stats", "search", "export", "demo", "metrics", "trace", "sessions", "session",
+            "errors")
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -96,15 +97,77 @@ def build_parser() -> argparse.ArgumentParser:
     _mask_option(search)
     search.set_defaults(run=run_search)
 
-    export = sub.add_parser("export", help="write calls as JSONL, CSV or Parquet")
+    export = sub.add_parser("export", help="write calls as JSONL, CSV or Parquet, or spans "
+                                            "as OTLP JSON")
     export.add_argument("paths", nargs="+", metavar="PATH")
-    export.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    export.add_argument("--format", choices=("jsonl", "csv", "parquet", "otlp"), default="jsonl",
+                        help="otlp: the spans of the matching traces as OTLP JSON lines")
     export.add_argument("--query", default="", help="only calls matching this search")
     export.add_argument("--out", help="output file (default: stdout), or a directory for "
                                       "Parquet partitioned by day")
     _index_options(export)
     _mask_option(export)
     export.set_defaults(run=run_export)
+
+    trace = sub.add_parser("trace", help="one trace as a waterfall or a JSON tree",
+                           description="PATH... TRACE_ID: the last argument is the trace id (any "
+                                       "case, 0x optional, or a unique prefix of 8+ hex digits).")
+    trace.add_argument("paths", nargs="+", metavar="PATH... TRACE_ID")
+    trace.add_argument("--json", action="store_true",
+                       help='{"trace_id", "roots": [{span..., "children": [...]}]}')
+    _index_options(trace)
+    _mask_option(trace)
+    trace.set_defaults(run=run_trace)
+
+    metrics = sub.add_parser("metrics", help="latency percentiles, tokens and cost per model "
+                             "(or app, user, ...); --prometheus for the exposition format")
+    metrics.add_argument("paths", nargs="+", metavar="PATH")
+    shape = metrics.add_mutually_exclusive_group()
+    shape.add_argument("--prometheus", action="store_true",
+                       help="Prometheus text exposition format (counters and a histogram)")
+    shape.add_argument("--json", action="store_true", help="print JSON")
+    metrics.add_argument("--query", default="", help="only calls matching this search")
+    metrics.add_argument("--window", choices=("1h", "24h", "7d", "all"), default="all",
+                         help="the last hour, day or week up to the newest call (default: all)")
+    metrics.add_argument("--group", choices=("model", "provider", "app", "user", "session",
+                                             "operation"), default="model",
+                         help="one row per model (default), provider, app, ...")
+    _index_options(metrics)
+    _mask_option(metrics)
+    metrics.set_defaults(run=run_metrics)
+
+    sessions = sub.add_parser("sessions", help="list conversations: turns, tokens, cost, errors")
+    sessions.add_argument("paths", nargs="+", metavar="PATH")
+    sessions.add_argument("--json", action="store_true", help="one JSON object per line")
+    sessions.add_argument("--query", default="",
+                          help="only sessions matching this search (user:, app:, since:, ...)")
+    sessions.add_argument("--limit", type=int, default=50, help="at most N sessions (default 50)")
+    _index_options(sessions)
+    _mask_option(sessions)
+    sessions.set_defaults(run=run_sessions)
+
+    session = sub.add_parser("session", help="one conversation, each message once, with what "
+                             "changed between turns",
+                             description="PATH... SESSION_ID: the last argument is the session "
+                                         "id as `llmview sessions` lists it (or a unique prefix).")
+    session.add_argument("paths", nargs="+", metavar="PATH... SESSION_ID")
+    session.add_argument("--json", action="store_true", help="print JSON")
+    _index_options(session)
+    _mask_option(session)
+    session.set_defaults(run=run_session)
+
+    errors = sub.add_parser("errors", help="failures grouped by cause, with suggested fixes")
+    errors.add_argument("paths", nargs="+", metavar="PATH")
+    errors.add_argument("--json", action="store_true", help='{"groups": [{"category", '
+                        '"signature", "count", "first_seen", "last_seen", "models", '
+                        '"suggestion", "doc_url", "example_request_id"}]}')
+    errors.add_argument("--since", metavar="TIME",
+                        help="only failures since TIME: 15m, 2d, 2026-11-20 or 2026-11-20T10:00")
+    errors.add_argument("--sort", choices=("count", "recent"), default="count",
+                        help="most frequent first (default) or most recent first")
+    _index_options(errors)
+    _mask_option(errors)
+    errors.set_defaults(run=run_errors)
 
     demo = sub.add_parser("demo", help="write realistic sample logs and open the viewer on them")
     demo.add_argument("dir", nargs="?", help="where to write (default: a temporary directory)")
@@ -226,14 +289,98 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from .export import export_calls
+    from .export import export_calls, export_spans_otlp
 
     index = open_index(args, args.paths)
-    index.compile(args.query)
-    count = export_calls(index, fmt=args.format, query=args.query, out=args.out,
-                         mask=masker_for(args))
+    spans = args.format == "otlp"
+    index.compile(args.query, "traces" if spans else "calls")
+    if spans:
+        count = export_spans_otlp(index, query=args.query, out=args.out, mask=masker_for(args))
+    else:
+        count = export_calls(index, fmt=args.format, query=args.query, out=args.out,
+                             mask=masker_for(args))
     if args.out:
-        print(f"llmview: exported {count} calls to {args.out}", file=sys.stderr)
+        print(f"llmview: exported {count} {'spans' if spans else 'calls'} to {args.out}",
+              file=sys.stderr)
+    return 0
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    from .output_metrics import print_metrics, print_prometheus
+
+    index = open_index(args, args.paths)
+    view = index.metrics(args.query, args.window, args.group)
+    if args.prometheus:
+        print_prometheus(view, mask=masker_for(args))
+    else:
+        print_metrics(view, as_json=args.json, mask=masker_for(args))
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .core.traces import TraceIdError
+    from .output_trace import print_trace_json, print_trace_text
+
+    if len(args.paths) < 2:
+        raise CliError("trace needs PATH... and a TRACE_ID")
+    *paths, typed = args.paths
+    index = open_index(args, paths)
+    try:
+        trace_id = index.traces.resolve(typed)
+    except TraceIdError as exc:
+        raise CliError(str(exc)) from None
+    tree = index.traces.tree(trace_id, full=True)
+    if not tree.span_count:
+        raise CliError(f"trace {trace_id}: no spans were logged, only calls carrying its id "
+                       f"(llmview search PATH 'trace:{trace_id}')")
+    if args.json:
+        print_trace_json(tree, masker_for(args))
+    else:
+        print_trace_text(tree, shutil.get_terminal_size().columns, masker_for(args))
+    return 0
+
+
+def run_sessions(args: argparse.Namespace) -> int:
+    from .output_sessions import print_sessions
+
+    index = open_index(args, args.paths)
+    rows = index.sessions.page(args.query, limit=args.limit)
+    print_sessions(rows, as_json=args.json, mask=masker_for(args))
+    return 0
+
+
+def run_session(args: argparse.Namespace) -> int:
+    from .core.thread import thread_json
+    from .output_sessions import print_thread
+
+    if len(args.paths) < 2:
+        raise CliError("session needs PATH... and a SESSION_ID (llmview sessions PATH lists them)")
+    *paths, session = args.paths
+    thread = open_index(args, paths).sessions.thread(session)
+    if thread is None:
+        raise CliError(f"no session {session!r} (or more than one starts with it); "
+                       "llmview sessions PATH lists them")
+    print_thread(masker_for(args)(thread_json(thread)), as_json=args.json)
+    return 0
+
+
+def run_errors(args: argparse.Namespace) -> int:
+    from .core.query import QueryError
+    from .output_errors import print_errors
+
+    index = open_index(args, args.paths)
+    since = None
+    if args.since:
+        quoted = args.since.replace("\\", "\\\\").replace('"', '\\"')
+        try:  # the search language's since: reads the time, so both accept the same
+            since = index.compile(f'since:"{quoted}"').since
+        except QueryError as exc:
+            raise CliError(f"--since {args.since}: expected a time like 15m, 2d, 2026-11-20 "
+                           "or 2026-11-20T10:00") from exc
+    print_errors(index.error_groups(since=since, sort=args.sort), as_json=args.json,
+                 mask=masker_for(args))
     return 0
 
 

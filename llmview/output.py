@@ -53,7 +53,7 @@ def print_stats(stats: dict[str, Any], *, as_json: bool, out: TextIO = sys.stdou
             print(f"{visible(name)[:38]:<38} {m['requests']:>9,} {m['errors']:>8,} "
                   f"{m['input_tokens']:>12,} {m['output_tokens']:>9,}", file=out)
     if stats["error_categories"]:
-        print("\nerrors by type", file=out)
+        print("\nerrors by category", file=out)
         for name, count in stats["error_categories"].items():
             print(f"  {visible(name)[:60]:<60} {count:>8,}", file=out)
 

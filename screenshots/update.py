@@ -60,13 +60,84 @@ async def reproduce(pilot) -> None:
 
 async def problems(pilot) -> None:
     await settle(pilot)
-    await pilot.press("2")
+    await pilot.press("6")
     await settle(pilot)
 
 
 async def help_screen(pilot) -> None:
     await settle(pilot)
     await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def metrics(pilot) -> None:
+    await settle(pilot)
+    pilot.app.action_show_tab("tab-metrics")
+    await settle(pilot)
+
+
+async def sessions(pilot) -> None:
+    await settle(pilot)
+    while pilot.app.query_one("#status").state == "indexing":
+        await pilot.pause(0.05)
+    pilot.app.action_show_tab("tab-sessions")
+    pilot.app.query_one("SessionsPane").data_changed()  # the whole demo, not the first batch
+    await settle(pilot)
+
+
+async def session_view(pilot) -> None:
+    """The demo's chat whose system prompt was edited between turns, at its third turn."""
+    await sessions(pilot)
+    index = pilot.app.index
+    mutated = next(row["session"] for row in index.sessions.page("turns>2", limit=200)
+                   if index.sessions.thread(row).mutated)
+    pilot.app.query_one("SessionsPane QueryBar").set_query(f"session:{mutated}")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+
+
+async def errors(pilot) -> None:
+    await settle(pilot)
+    while pilot.app.query_one("#status").state == "indexing":
+        await pilot.pause(0.05)
+    pilot.app.action_show_tab("tab-errors")
+    pilot.app.query_one("ErrorsPane").reload()  # the whole demo, not the first batch
+    await settle(pilot)
+
+
+async def indexed(pilot) -> None:
+    """Past the first index, so queries see the whole demo."""
+    await settle(pilot)
+    while pilot.app.query_one("#status").state == "indexing":
+        await pilot.pause(0.05)
+
+
+async def waterfall(pilot) -> None:
+    """The demo's slowest failed agent run, the cursor on its failed span."""
+    from llmview.ui.screens.trace import TraceScreen
+
+    await indexed(pilot)
+    trace = pilot.app.index.traces.page("status:error spans>3", sort="duration", limit=1)[0]
+    pilot.app.push_screen(TraceScreen(trace["trace_id"]))
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+
+
+async def trace_compare(pilot) -> None:
+    """Two runs of the same agent, one failed: matched spans, deltas, differences."""
+    from llmview.ui.screens.trace_compare import TraceCompareScreen
+
+    await indexed(pilot)
+    traces = pilot.app.index.traces
+    failed = traces.page("status:error spans>3", sort="duration", limit=1)[0]
+    same = traces.page(f'name:"{failed["root_name"]}" status:ok spans>3', limit=1)[0]
+    pilot.app.push_screen(TraceCompareScreen(same["trace_id"], failed["trace_id"]))
+    await settle(pilot)
+    await pilot.press("down")
     await settle(pilot)
 
 
@@ -78,6 +149,16 @@ SHOTS: list[tuple[str, tuple[int, int], Step]] = [
     ("reproduce", (120, 36), reproduce),
     ("problems", (120, 36), problems),
     ("help", (120, 36), help_screen),
+    ("metrics", (120, 36), metrics),
+    ("metrics-80x24", (80, 24), metrics),
+    ("sessions", (120, 36), sessions),
+    ("session", (120, 36), session_view),
+    ("session-80x24", (80, 24), session_view),
+    ("errors", (120, 36), errors),
+    ("errors-80x24", (80, 24), errors),
+    ("waterfall", (120, 36), waterfall),
+    ("waterfall-80x24", (80, 24), waterfall),
+    ("trace-compare", (120, 36), trace_compare),
 ]
 
 

@@ -228,6 +228,13 @@ class Index:
 
         return summary(self)
 
+    def error_groups(self, *, since: Any = None, sort: str = "count") -> Any:
+        """Failed calls and error spans grouped by category and signature, each with a trend,
+        an example and a suggestion (an ``errors.ErrorGroups``)."""
+        from .errors import error_groups
+
+        return error_groups(self, since=since, sort=sort)
+
     def metrics(self, query: str = "", window: str = "all", group: str = "model",
                 *, prices: Any = None) -> Any:
         """Latency, token and cost figures per group, over time, and as Prometheus counters

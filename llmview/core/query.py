@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, NoReturn
 
+from .diagnose import CATEGORIES, failed_call_sql
+
 __all__ = [
     "Compiled",
     "Field",
@@ -223,6 +225,10 @@ _CALLS = [
     _enum("operation", "operation", "op"),
     _enum("finish", "finish_reason", "finish_reason"),
     Field("error", "lower(error_type)", "text", ("err",), also=("lower(error_message)",)),
+    # The Errors view's groups (core/diagnose.py): category:rate_limit, group:rate_limit-3fa9c1d2
+    Field("category", "", "enum", ("error_category",), choices=tuple(
+        (name, f"{failed_call_sql('category')} = '{name}'") for name in CATEGORIES)),
+    Field("group", failed_call_sql("group_id"), "id", ("error_group",)),
     _enum("dialect", "dialect", "format"),
     Field("latency", "latency_ms", "duration_ms", ("latency_ms",)),
     Field("ttft", "ttft_ms", "duration_ms", ("ttft_ms",)),
@@ -302,10 +308,28 @@ _PROBLEMS = [
     Field("text", "lower(reason)", "text", also=("lower(raw)",)),
 ]
 
+# The sessions list (core/sessions.py): one row per conversation. A session overlaps the time
+# range asked for: it was active after since: and had started before until:.
+_SESSIONS = [
+    Field("session", "session", "id", ("conversation", "id"), prefix=True),
+    Field("user", "user_id", "id", ("user_id",)),
+    _enum("app", "app", "application"),
+    Field("model", "lower(models)", "text", ("models",)),
+    Field("turns", "turns", "number", ("calls",)),
+    Field("errors", "errors", "number"),
+    Field("tokens", "tokens", "tokens"),
+    Field("cost", "cost", "cost"),
+    Field("since", "last_ts", "time", ("after", "from")),
+    Field("until", "first_ts", "time", ("before", "to")),
+    Field("has", "", "has", choices=(("error", "errors > 0"), ("cost", "cost IS NOT NULL"))),
+    Field("text", "search_text", "text"),
+]
+
 TARGETS: dict[str, dict[str, Field]] = {
     target: {f.name: f for f in fields}
     for target, fields in (("calls", _CALLS), ("spans", _SPANS), ("traces", _TRACES),
-                           ("events", _EVENTS), ("problems", _PROBLEMS))
+                           ("events", _EVENTS), ("problems", _PROBLEMS),
+                           ("sessions", _SESSIONS))
 }
 
 # Lower-cased names and aliases -> field, so lookups are one dict access per term.

@@ -20,9 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from ..core.index import Index
-from .messages import OpenCall, SearchCalls
+from .messages import OpenCall, OpenSession, OpenTrace, SearchCalls
+from .panes.errors import ErrorsPane
+from .panes.metrics import MetricsPane
 from .panes.problems import ProblemsPane
 from .panes.requests import RequestsPane
+from .panes.sessions import SessionsPane
+from .panes.traces import TracesPane
 from .screens.help import HelpScreen
 from .widgets.status_bar import StatusBar
 
@@ -30,6 +34,16 @@ if TYPE_CHECKING:
     from ..core.ingest import Progress
 
 REDRAW_INTERVAL = 0.1  # at most ten redraws a second however fast lines arrive
+
+# The tabs in order: (tab id, title, pane class). Keys 1..6 follow this order.
+TABS: list[tuple[str, str, type]] = [
+    ("requests", "Requests", RequestsPane),
+    ("traces", "Traces", TracesPane),
+    ("errors", "Errors", ErrorsPane),
+    ("metrics", "Metrics", MetricsPane),
+    ("sessions", "Sessions", SessionsPane),
+    ("problems", "Problems", ProblemsPane),
+]
 
 
 class LlmviewApp(App[None]):
@@ -41,8 +55,8 @@ class LlmviewApp(App[None]):
         Binding("m", "toggle_mask", "Mask"),
         Binding("e", "export", "Export", show=False),
         Binding("p", "toggle_pause", "Pause", show=False),
-        Binding("1", "show_tab('tab-requests')", "Requests", show=False),
-        Binding("2", "show_tab('tab-problems')", "Problems", show=False),
+        *(Binding(str(n), f"show_tab('tab-{tab}')", title, show=False)
+          for n, (tab, title, _) in enumerate(TABS, start=1)),
     ]
     CSS = """
     TabbedContent { height: 1fr; }
@@ -63,10 +77,9 @@ class LlmviewApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(self.index.paths, id="status")
         with TabbedContent(id="tabs"):
-            with TabPane("Requests", id="tab-requests"):
-                yield RequestsPane(self.index, self.masker, id="requests-pane")
-            with TabPane("Problems", id="tab-problems"):
-                yield ProblemsPane(self.index, self.masker, id="problems-pane")
+            for tab, title, pane in TABS:
+                with TabPane(title, id=f"tab-{tab}"):
+                    yield pane(self.index, self.masker, id=f"{tab}-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,8 +135,12 @@ class LlmviewApp(App[None]):
             return
         self._dirty = False
         self._update_counts()
-        for pane in self.query("RequestsPane, ProblemsPane"):
-            pane.data_changed()  # type: ignore[attr-defined]
+        for _, _, kind in TABS:
+            for pane in self.query(kind):
+                pane.data_changed()
+        data_changed = getattr(self.screen, "data_changed", None)  # e.g. a trace still growing
+        if data_changed is not None:
+            data_changed()
 
     @work(thread=True, exclusive=True, group="counts")
     def _update_counts(self) -> None:
@@ -162,8 +179,9 @@ class LlmviewApp(App[None]):
     def action_toggle_mask(self) -> None:
         self.masker.enabled = not self.masker.enabled
         self.query_one(StatusBar).masked = self.masker.enabled
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_masking", None)
+        panes = [pane for _, _, kind in TABS for pane in self.query(kind)]
+        for holder in [*self.screen_stack, *panes]:
+            refresh = getattr(holder, "refresh_masking", None)
             if refresh is not None:
                 refresh()
         for table in self.query("PagedTable"):
@@ -203,6 +221,20 @@ class LlmviewApp(App[None]):
 
         self.push_screen(CallScreen(message.key))
 
+    def on_open_trace(self, message: OpenTrace) -> None:
+        self.open_trace(message.trace_id)
+
+    def open_trace(self, trace_id: str) -> None:
+        """Its presence tells the call view to offer ``t`` (jump to the trace)."""
+        from .screens.trace import TraceScreen
+
+        self.push_screen(TraceScreen(trace_id))
+
+    def on_open_session(self, message: OpenSession) -> None:
+        from .screens.session import SessionScreen
+
+        self.push_screen(SessionScreen(message.session))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Search", "Focus the search box (/)",
@@ -216,10 +248,9 @@ class LlmviewApp(App[None]):
                             self.action_export)
         yield SystemCommand("Pause", "Pause or resume live updates (p)",
                             self.action_toggle_pause)
-        yield SystemCommand("Requests", "Show the Requests tab (1)",
-                            lambda: self.action_show_tab("tab-requests"))
-        yield SystemCommand("Problems", "Show the Problems tab (2)",
-                            lambda: self.action_show_tab("tab-problems"))
+        for n, (tab, title, _) in enumerate(TABS, start=1):
+            yield SystemCommand(title, f"Show the {title} tab ({n})",
+                                lambda tab=tab: self.action_show_tab(f"tab-{tab}"))
         yield SystemCommand("Help", "Keys and search syntax (?)", self.action_help)
 
 

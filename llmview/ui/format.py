@@ -48,3 +48,30 @@ def money(usd: float | None) -> str:
     if usd < 0.01:
         return f"${usd:.4f}"
     return f"${usd:.2f}"
+
+
+def percent(rate: float | None) -> str:
+    """A 0..1 rate as ``4.1%``."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def cost_cell(usd: float | None, unpriced: int, differs: bool) -> str:
+    """A cost that may be incomplete: ``$1.23``; ``$1.23+?`` when some calls are unpriced;
+    ``?`` when none could be priced; a trailing ``≠`` when the logged cost differs from the
+    list price. Never a bare ``$0.00`` for calls nobody priced."""
+    if usd is None:
+        return "?" if unpriced else "—"
+    return money(usd) + ("+?" if unpriced else "") + ("≠" if differs else "")
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value, scaled to the largest: a zero is a space, anything above zero
+    at least ``▁`` so a single failure stays visible."""
+    top = max(values, default=0)
+    if top <= 0:
+        return " " * len(values)
+    return "".join(" " if v <= 0 else SPARK[min(len(SPARK) - 1, (v * len(SPARK) - 1) // top)]
+                   for v in values)

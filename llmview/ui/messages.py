@@ -28,3 +28,11 @@ class SearchCalls(Message):
     def __init__(self, query: str) -> None:
         super().__init__()
         self.query = query
+
+
+class OpenSession(Message):
+    """Show one session's conversation (the session screen)."""
+
+    def __init__(self, session: str) -> None:
+        super().__init__()
+        self.session = session

@@ -49,7 +49,7 @@ def test_requests_screen_80x24(snap_compare, fixed_app: LlmviewApp) -> None:
 def test_problems_screen_80x24(snap_compare, fixed_app: LlmviewApp) -> None:
     async def show_problems(pilot) -> None:
         await _settle(pilot)
-        await pilot.press("2")
+        await pilot.press("6")
         await _settle(pilot)
 
     assert snap_compare(fixed_app, terminal_size=(80, 24), run_before=show_problems)

@@ -69,10 +69,16 @@ PROBLEMS = [
     (1, 7, "error", "not JSON", "{oops"),
     (2, 9, "warning", "dropped field usage", '{"usage": "NaN"}'),
 ]
+SESSIONS = [  # the list core/sessions.py builds: one row per session
+    ("s-abc", "alice", "rag-api", "gpt-4o, gpt-4o-mini", 5, 1, 4200, 0.05,
+     "2026-11-20 09:00:00", "2026-11-20 11:30:00", "what is the capital of france?"),
+    ("alice/chat-ui/20261118T080000Z", "alice", "chat-ui", "claude-3-5-sonnet", 1, 0, None,
+     None, "2026-11-18 08:00:00", "2026-11-18 08:00:00", "hello there"),
+]
 RELATION = {"calls": "llm_calls", "spans": "spans", "traces": "traces", "events": "events",
-            "problems": "problems"}
+            "problems": "problems", "sessions": "sessions"}
 KEY = {"calls": "key", "spans": "span_id", "traces": "trace_id", "events": "seq",
-       "problems": "seq"}
+       "problems": "seq", "sessions": "session"}
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +99,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
                     EVENTS)
     con.executemany("INSERT INTO problems (seq, line_no, severity, reason, raw)"
                     " VALUES (?, ?, ?, ?, ?)", PROBLEMS)
+    con.execute("CREATE TABLE sessions (session VARCHAR, user_id VARCHAR, app VARCHAR,"
+                " models VARCHAR, turns BIGINT, errors BIGINT, tokens HUGEINT, cost DOUBLE,"
+                " first_ts TIMESTAMP, last_ts TIMESTAMP, search_text VARCHAR)")
+    con.executemany("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", SESSIONS)
     return con
 
 
@@ -335,6 +345,17 @@ def test_time_compares_the_bare_column() -> None:
     ("problems", "oops", [1]),
     ("problems", "nan", [2]),
     ("problems", "line>8", [2]),
+    ("sessions", "session:s-ab", ["s-abc"]),
+    ("sessions", "user:alice app:chat-ui", ["alice/chat-ui/20261118T080000Z"]),
+    ("sessions", "model:gpt-4o-mini", ["s-abc"]),
+    ("sessions", "turns>1 tokens>4k cost>0.01", ["s-abc"]),
+    ("sessions", "has:error", ["s-abc"]),
+    ("sessions", "-has:cost", ["alice/chat-ui/20261118T080000Z"]),
+    ("sessions", "capital", ["s-abc"]),
+    # a session overlaps the range: active after since:, started before until:
+    ("sessions", "since:2026-11-20T10:00", ["s-abc"]),
+    ("sessions", "until:2026-11-20T10:00", ["alice/chat-ui/20261118T080000Z", "s-abc"]),
+    ("sessions", "until:2026-11-19", ["alice/chat-ui/20261118T080000Z"]),
 ])
 def test_other_targets(db: duckdb.DuckDBPyConnection, target: str, query: str,
                        expected: list[Any]) -> None:
@@ -437,6 +458,20 @@ def test_unknown_field_lists_the_targets_fields() -> None:
 def test_unknown_target_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown search target"):
         compile_query("x", "nope")
+
+
+def test_error_category_and_group_select_the_errors_views_groups(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    from llmview.core.diagnose import classify
+
+    category, _, group = classify("Rate limit exceeded", "RateLimitError")
+    assert category == "rate_limit"
+    assert match(db, "category:rate_limit") == match(db, f"group:{group}") == ["c2"]
+    assert match(db, "category:timeout") == []
+    assert match(db, "-category:rate_limit") == ["c1", "c3", "c4"]  # no category: not failed
+    with pytest.raises(QueryError, match="did you mean rate_limit"):
+        compile_query("category:ratelimit")
 
 
 FRAGMENTS = st.sampled_from([

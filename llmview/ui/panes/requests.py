@@ -9,17 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.timer import Timer
-from textual.widgets import Input, Static
 
 from ...core.index import CALL_SORTS, Index
-from ...core.query import QueryError
 from .. import format as fmt
 from ..messages import OpenCall
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
+from ..widgets.query_bar import QueryBar
 
-SEARCH_DEBOUNCE = 0.25
 STATUS_STYLES = {"ok": "green", "error": "bold red"}
 SORT_CYCLE = ["time", "latency", "tokens", "cost", "model", "status"]
 
@@ -82,10 +79,6 @@ class RequestsPane(Vertical):
     ]
     DEFAULT_CSS = """
     RequestsPane { height: 1fr; }
-    RequestsPane > #search { height: 1; border: none; padding: 0 1; background: $boost; }
-    RequestsPane > #search:focus { background: $accent 30%; }
-    RequestsPane > #search-error { height: auto; color: $error; padding: 0 1; display: none; }
-    RequestsPane > #search-error.shown { display: block; }
     """
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
@@ -96,12 +89,10 @@ class RequestsPane(Vertical):
         self.sort = "time"
         self.descending = True
         self.follow = False
-        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search  model:gpt-4o status:error latency>2s \"phrase\"  "
-                                "(? for the syntax)", id="search")
-        yield Static(id="search-error")
+        yield QueryBar(self.index.compile, "search  model:gpt-4o status:error latency>2s "
+                       "\"phrase\"  (? for the syntax)", id="search")
         yield PagedTable(call_columns(self.mask), empty="no calls match", id="calls")
 
     def on_mount(self) -> None:
@@ -123,55 +114,27 @@ class RequestsPane(Vertical):
 
     # --- search ---------------------------------------------------------------------------
 
-    @on(Input.Changed, "#search")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._show_error(event.value):
-            return
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self._search(event.value))
-
-    @on(Input.Submitted, "#search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if not self._show_error(event.value):
-            self._search(event.value)
-            self.table.focus()
-
-    def _search(self, text: str) -> None:
-        if text != self.query_text:
-            self.query_text = text
+    @on(QueryBar.Changed, "#search")
+    def _searched(self, event: QueryBar.Changed) -> None:
+        if event.query != self.query_text:
+            self.query_text = event.query
             self.apply()
+        if event.submitted:
+            self.table.focus()
 
     def search_for(self, text: str) -> None:
         """Run ``text`` as the search, as if typed (other panes send users here)."""
-        self.query_one("#search", Input).value = text
-        self._show_error(text)
-        self._search(text)
+        bar = self.query_one("#search", QueryBar)
+        bar.set_query(text)
+        if not bar.show_error(text) and text != self.query_text:
+            self.query_text = text
+            self.apply()
         self.table.focus()
-
-    def _show_error(self, text: str) -> bool:
-        """Show what is wrong with the query and where; True when it is wrong."""
-        box = self.query_one("#search-error", Static)
-        try:
-            self.index.compile(text)
-        except QueryError as exc:
-            start = min(exc.position, len(text))
-            end = min(len(text), start + max(1, exc.length))
-            line = Text("✗ ", "bold red")
-            line.append_text(safe_text(text[:start]))
-            line.append_text(safe_text(text[start:end] or " ", "bold white on red"))
-            line.append_text(safe_text(text[end:]))
-            line.append(f"   column {exc.position + 1}: {exc.message}")
-            box.update(line)
-            box.add_class("shown")
-            return True
-        box.remove_class("shown")
-        return False
 
     # --- actions --------------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.query_one("#search", QueryBar).input.focus()
 
     def action_focus_table(self) -> None:
         self.table.focus()

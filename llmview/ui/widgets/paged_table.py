@@ -219,7 +219,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, self.row_count + 1)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # less the scrollbar
         if y == 0:
             return self._header(width)
         index = self.scroll_offset.y + y - 1
@@ -263,7 +263,7 @@ class PagedTable(ScrollView, can_focus=True):
     def column_at(self, x: int) -> Column | None:
         """The column drawn at screen column ``x`` (for sorting by a header click)."""
         position = 0
-        for column, cell_width in fit_columns(self.columns, self.size.width):
+        for column, cell_width in fit_columns(self.columns, self.scrollable_content_region.width):
             if position <= x < position + cell_width + 1:
                 return column
             position += cell_width + 1

@@ -1,0 +1,274 @@
+"""Traces as the index knows them: the list (one row per trace, aggregated in DuckDB), one trace's
+spans, one span in full, the calls its LLM spans made, and finding a trace from an id a person
+typed or pasted.
+
+A trace's row comes from three aggregates of rising cost: times and counts per trace (one pass
+over ``spans``), its root span's name and service (ordered aggregates, twice that), and its calls'
+count, tokens and cost (``llm_calls``). A page is chosen with the cheapest aggregate that its
+search and order need, and only its hundred traces get the rest, by id; on a million spans that
+is the difference between ~40 ms and ~200 ms a page (bench/trace.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .trace_tree import TraceTree, build_tree
+
+if TYPE_CHECKING:
+    from .index import Index
+
+_TIMES_AND_COUNTS = """trace_id,
+    min(start_ts) AS start_ts,
+    date_diff('microsecond', min(start_ts), max(coalesce(end_ts, start_ts))) / 1000.0
+        AS duration_ms,
+    count(*) AS spans,
+    count(*) FILTER (WHERE status = 'error') AS errors"""
+# The root span (else the earliest) names the trace; the first service that is known.
+_NAMES = """first(name ORDER BY parent_id IS NOT NULL, start_ts) AS root_name,
+    first(service ORDER BY service IS NULL, parent_id IS NOT NULL, start_ts) AS service"""
+_TRACES = f"SELECT {_TIMES_AND_COUNTS} FROM spans GROUP BY trace_id"
+_NAMED_TRACES = f"SELECT {_TIMES_AND_COUNTS}, {_NAMES} FROM spans GROUP BY trace_id"
+# The same token expression the search language uses (DOUBLE: absurd counts cannot overflow).
+_CALLS = """SELECT trace_id, count(*) AS calls,
+    sum(coalesce(total_tokens, input_tokens::DOUBLE + output_tokens)) AS tokens,
+    sum(cost_usd) AS cost
+FROM llm_calls WHERE {where} GROUP BY trace_id"""
+_LISTING = (f"WITH t AS ({_NAMED_TRACES}), c AS ({_CALLS.format(where='trace_id IS NOT NULL')}) "
+            "SELECT t.*, coalesce(c.calls, 0) AS calls, c.tokens, c.cost "
+            "FROM t LEFT JOIN c USING (trace_id)")
+# Orders the list can take: name -> SQL over the list's columns (never user text).
+TRACE_SORTS = {
+    "time": "start_ts",
+    "duration": "duration_ms",
+    "spans": "spans",
+    "errors": "errors",
+    "tokens": "tokens",
+    "cost": "cost",
+}
+# Which relation a compiled search (SQL from the fixed field tables) can run on.
+_NEEDS_CALLS = re.compile(r"\b(calls|tokens|cost)\b")
+_NEEDS_NAMES = re.compile(r"\b(root_name|service)\b")
+
+
+def _relation(sql: str) -> str:
+    """The cheapest of the three aggregates that has every column ``sql`` uses."""
+    if _NEEDS_CALLS.search(sql):
+        return _LISTING
+    return _NAMED_TRACES if _NEEDS_NAMES.search(sql) else _TRACES
+
+
+# The columns a waterfall needs for every span; attributes and events are read per span.
+_TIMES = "epoch_us(start_ts) AS start_us, epoch_us(end_ts) AS end_us"
+_SPAN_COLUMNS = ("span_id, parent_id, name, kind, service, status, error, seq, duration_ms, "
+                 + _TIMES)
+_HEX = re.compile(r"[0-9a-f]+")
+MIN_PREFIX = 8
+MAX_CANDIDATES = 10
+
+
+class TraceIdError(LookupError):
+    """A trace id that matches no trace, or a prefix that matches several."""
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = candidates or []
+
+
+class Traces:
+    """The trace questions of one ``Index``; every method is safe to call from a worker
+    thread (the index gives each thread its own cursor)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    # --- the list -------------------------------------------------------------------------
+
+    def page(self, query: str = "", *, limit: int = 100, offset: int = 0, sort: str = "time",
+             descending: bool = True) -> list[dict[str, Any]]:
+        """One page of traces matching ``query`` (the ``traces`` search target)."""
+        compiled = self.index.compile(query, "traces")
+        order = TRACE_SORTS[sort]
+        relation = _relation(f"{compiled.where} {order}")
+        rows = self.index.rows(
+            f"SELECT * FROM ({relation}) WHERE {compiled.where} "
+            f"ORDER BY {order} {'DESC' if descending else 'ASC'} NULLS LAST, trace_id "
+            "LIMIT ? OFFSET ?", [*compiled.params, limit, offset])
+        if relation is not _LISTING:
+            self._complete(rows, names=relation is _TRACES)
+        return rows
+
+    def _complete(self, rows: list[dict[str, Any]], *, names: bool) -> None:
+        """Add the root names (when ``names``) and the call figures to a page of traces."""
+        ids = [row["trace_id"] for row in rows]
+        if not ids:
+            return
+        found: dict[str, dict[str, Any]] = {row["trace_id"]: {} for row in rows}
+        if names:
+            # Every span of a trace starts within the trace's time range: the bounds let DuckDB
+            # skip the row groups of other times (spans mostly arrive in time order).
+            timed = all(row["start_ts"] is not None for row in rows)
+            bounds = ("start_ts BETWEEN ? AND ? AND ", [
+                min(row["start_ts"] for row in rows),
+                max(row["start_ts"] + timedelta(milliseconds=row["duration_ms"] or 0)
+                    for row in rows)]) if timed else ("", [])
+            for row in self.index.rows(
+                    f"SELECT trace_id, {_NAMES} FROM spans WHERE {bounds[0]}trace_id = ANY(?) "
+                    "GROUP BY trace_id", [*bounds[1], ids]):
+                found[row.pop("trace_id")].update(row)
+        for row in self.index.rows(_CALLS.format(where="trace_id = ANY(?)"), [ids]):
+            found[row.pop("trace_id")].update(row)
+        for row in rows:
+            extra = found[row["trace_id"]]
+            if names:
+                row.update(root_name=extra.get("root_name"), service=extra.get("service"))
+            row.update(calls=extra.get("calls", 0), tokens=extra.get("tokens"),
+                       cost=extra.get("cost"))
+
+    def count(self, query: str = "") -> int:
+        compiled = self.index.compile(query, "traces")
+        if compiled.where == "TRUE":
+            sql = "SELECT count(DISTINCT trace_id) AS n FROM spans"
+        else:
+            sql = (f"SELECT count(*) AS n FROM ({_relation(compiled.where)}) "
+                   f"WHERE {compiled.where}")
+        return int(self.index.rows(sql, compiled.params)[0]["n"])
+
+    def iter_spans(self, query: str = "", *, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """The spans of every trace matching ``query``, a trace at a time (every column,
+        attributes and events decoded), fetched a page at a time on a cursor of its own."""
+        compiled = self.index.compile(query, "traces")
+        chosen = "" if compiled.where == "TRUE" else (
+            f"WHERE trace_id IN (SELECT trace_id FROM ({_relation(compiled.where)}) "
+            f"WHERE {compiled.where})")
+        cursor = self.index.opened.con.cursor()
+        result = cursor.execute(f"SELECT *, {_TIMES} FROM spans {chosen} ORDER BY trace_id, seq",
+                                compiled.params)
+        names = [d[0] for d in result.description]
+        trace: list[dict[str, Any]] = []
+        while batch := result.fetchmany(page):
+            for values in batch:
+                row = _with_json(dict(zip(names, values, strict=True)))
+                if trace and trace[0]["trace_id"] != row["trace_id"]:
+                    yield trace
+                    trace = []
+                trace.append(row)
+        if trace:
+            yield trace
+
+    # --- one trace ------------------------------------------------------------------------
+
+    def spans(self, trace_id: str) -> list[dict[str, Any]]:
+        """Every span of the trace, with the columns a waterfall draws (times in epoch µs)."""
+        return self.index.rows(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE trace_id = ?",
+                               [trace_id])
+
+    def version(self, trace_id: str) -> tuple[Any, ...]:
+        """Changes whenever a span or call of the trace is added or completed (ended, failed,
+        renamed by a later line): a cheap check before rebuilding a big tree."""
+        row = self.index.rows(
+            "SELECT (SELECT (count(*), max(seq), count(end_ts), max(end_ts), "
+            "count(*) FILTER (WHERE status = 'error'), count(name)) FROM spans "
+            "WHERE trace_id = ?) AS spans, (SELECT (count(*), max(seq)) FROM calls "
+            "WHERE trace_id = ?) AS calls", [trace_id, trace_id])[0]
+        return (str(row["spans"]), str(row["calls"]))
+
+    def tree(self, trace_id: str, *, full: bool = False) -> TraceTree:
+        """The trace's span tree; ``full`` carries every column (for output), else only what
+        a waterfall draws."""
+        return build_tree(trace_id, self.spans_in_full(trace_id) if full
+                          else self.spans(trace_id))
+
+    def span(self, trace_id: str, span_id: str) -> dict[str, Any] | None:
+        """One span with every column, attributes and events decoded."""
+        rows = self.index.rows("SELECT * FROM spans WHERE trace_id = ? AND span_id = ?",
+                               [trace_id, span_id])
+        if not rows:
+            return None
+        return _with_json(rows[0])
+
+    def spans_in_full(self, trace_id: str) -> list[dict[str, Any]]:
+        """Every span of the trace with every column, attributes and events decoded (for
+        output and comparison, not for drawing)."""
+        return [_with_json(row) for row in self.index.rows(
+            f"SELECT *, {_TIMES} FROM spans WHERE trace_id = ?", [trace_id])]
+
+    def calls(self, trace_id: str) -> dict[str, dict[str, Any]]:
+        """The call each LLM span of the trace made, by span id. A log line may have recorded
+        the call under its own key; that call wins over the one derived from the span."""
+        rows = self.index.rows(
+            "SELECT span_id, key, model, status, input_tokens, output_tokens, total_tokens, "
+            "cost_usd, output FROM calls WHERE trace_id = ? AND span_id IS NOT NULL "
+            "ORDER BY shadowed DESC, origin DESC", [trace_id])
+        return {row.pop("span_id"): row for row in rows}
+
+    def conversation(self, key: str) -> dict[str, Any] | None:
+        """What a span's call sent and got back: messages, output and tool calls decoded."""
+        rows = self.index.rows(
+            "SELECT key, model, messages, output, tool_calls, finish_reason, input_tokens, "
+            "output_tokens FROM calls WHERE key = ?", [key])
+        return _with_json(rows[0], ("messages", "tool_calls")) if rows else None
+
+    def summary(self, trace_id: str) -> dict[str, Any] | None:
+        """The trace's row of the list (root, service, duration, spans, errors, calls...)."""
+        rows = self.index.rows(f"SELECT * FROM ({_TRACES}) WHERE trace_id = ?", [trace_id])
+        self._complete(rows, names=True)
+        return rows[0] if rows else None
+
+    def call_count(self, trace_id: str) -> int:
+        """Calls that carry the trace id, whether or not any span of it was logged."""
+        return int(self.index.rows("SELECT count(*) AS n FROM llm_calls WHERE trace_id = ?",
+                                   [trace_id])[0]["n"])
+
+    # --- finding a trace ------------------------------------------------------------------
+
+    def resolve(self, typed: str) -> str:
+        """The trace id ``typed`` names: the id in any case, with or without ``0x`` or dashes,
+        or a unique prefix of at least 8 hex digits. Raises ``TraceIdError`` saying why not
+        (listing the candidates of an ambiguous prefix)."""
+        text = typed.strip()
+        bare = text[2:] if text[:2].lower() == "0x" else text
+        forms = list(dict.fromkeys((text, bare, bare.lower())))
+        marks = ", ".join("?" * len(forms))
+        exact = self.index.rows(
+            f"SELECT trace_id FROM spans WHERE trace_id IN ({marks}) UNION "
+            f"SELECT trace_id FROM calls WHERE trace_id IN ({marks}) LIMIT 1", forms * 2)
+        if exact:
+            return str(exact[0]["trace_id"])
+        compact = bare.lower().replace("-", "")
+        if not _HEX.fullmatch(compact):
+            raise TraceIdError(f"no trace {typed!r} in the index")
+        if len(compact) < MIN_PREFIX:
+            raise TraceIdError(f"trace id {typed!r} is too short: give at least {MIN_PREFIX} "
+                               "hex digits")
+        found = [str(row["trace_id"]) for row in self.index.rows(
+            "SELECT DISTINCT trace_id FROM (SELECT trace_id FROM spans UNION "
+            "SELECT trace_id FROM calls WHERE trace_id IS NOT NULL) "
+            "WHERE starts_with(replace(trace_id, '-', ''), ?) ORDER BY trace_id LIMIT ?",
+            [compact, MAX_CANDIDATES + 1])]
+        if not found:
+            raise TraceIdError(f"no trace {typed!r} in the index")
+        if len(found) > 1:
+            more = " …" if len(found) > MAX_CANDIDATES else ""
+            shown = found[:MAX_CANDIDATES]
+            raise TraceIdError(f"trace id {typed!r} is ambiguous: it starts "
+                               f"{len(shown)}{'+' if more else ''} traces: "
+                               f"{', '.join(shown)}{more}", shown)
+        return found[0]
+
+
+def _with_json(row: dict[str, Any],
+               columns: tuple[str, ...] = ("attributes", "events")) -> dict[str, Any]:
+    """The row with its JSON columns decoded (a value that does not parse stays text)."""
+    for column in columns:
+        value = row.get(column)
+        if isinstance(value, str):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                row[column] = orjson.loads(value)
+    return row

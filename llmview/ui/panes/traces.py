@@ -1,0 +1,178 @@
+"""The Traces pane: one row per trace (start, root span, service, duration, spans, errors, calls,
+tokens, cost), searchable with the query language, paged from DuckDB. Enter opens the waterfall;
+``c`` marks a trace, and marking a second opens the two side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+
+from ...core.index import Index
+from ...core.traces import TRACE_SORTS
+from .. import format as fmt
+from ..messages import OpenTrace
+from ..safe import safe_text
+from ..widgets.paged_table import Column, PagedTable, Row
+from ..widgets.query_bar import QueryBar
+
+SORT_CYCLE = ["time", "duration", "spans", "errors", "tokens", "cost"]
+MARK = "◆"
+
+
+class TraceSource:
+    """Pages of the traces one query matches, in one order."""
+
+    def __init__(self, index: Index, query: str, sort: str, descending: bool) -> None:
+        self.traces = index.traces
+        self.query, self.sort, self.descending = query, sort, descending
+
+    def count(self) -> int:
+        return self.traces.count(self.query)
+
+    def page(self, offset: int, limit: int) -> list[Row]:
+        return self.traces.page(self.query, offset=offset, limit=limit, sort=self.sort,
+                                descending=self.descending)
+
+
+def trace_columns(mask: Any, marked: list[str]) -> list[Column]:
+    """Cells read ``mask`` and ``marked`` at draw time, so toggling either needs a redraw."""
+
+    def errors(row: Row) -> Text:
+        count = row.get("errors") or 0
+        return Text(str(count), "bold red") if count else Text("0", "dim")
+
+    def root(row: Row) -> Text:
+        text = Text(f"{MARK} ", "bold yellow") if row.get("trace_id") in marked else Text()
+        text.append_text(safe_text(row.get("root_name") or "(no root span)", mask=mask))
+        return text
+
+    return [
+        Column("start", "start", 11, lambda r: Text(fmt.local_time(r.get("start_ts"))),
+               priority=9, sort="time"),
+        Column("root", "root span", 20, root, flex=True),
+        Column("service", "service", 14, lambda r: safe_text(r.get("service") or "", "cyan",
+                                                            mask=mask), priority=4),
+        Column("duration", "duration", 8, lambda r: Text(fmt.duration(r.get("duration_ms"))),
+               priority=8, right=True, sort="duration"),
+        Column("spans", "spans", 6, lambda r: Text(fmt.count(r.get("spans"))), priority=6,
+               right=True, sort="spans"),
+        Column("errors", "errs", 4, errors, priority=7, right=True, sort="errors"),
+        Column("calls", "calls", 5, lambda r: Text(fmt.count(r.get("calls"))), priority=3,
+               right=True),
+        Column("tokens", "tokens", 7, lambda r: Text(fmt.count(
+            None if r.get("tokens") is None else int(r["tokens"]))), priority=5, right=True,
+            sort="tokens"),
+        Column("cost", "cost", 8, lambda r: Text(fmt.money(r.get("cost"))), priority=2,
+               right=True, sort="cost"),
+    ]
+
+
+class TracesPane(Vertical):
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("c", "mark", "Compare"),
+        Binding("escape", "focus_table", "Table", show=False),
+    ]
+    DEFAULT_CSS = "TracesPane { height: 1fr; }"
+
+    def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+        self.mask = mask
+        self.query_text = ""
+        self.sort = "time"
+        self.descending = True
+        self.marked: list[str] = []  # trace ids marked for comparison, in order
+
+    def compose(self) -> ComposeResult:
+        yield QueryBar(lambda text: self.index.compile(text, "traces"),
+                       "search traces  service:rag-api status:error duration>2s name:chat  "
+                       "(c marks two to compare)", id="trace-search")
+        yield PagedTable(trace_columns(self.mask, self.marked), empty="no traces match",
+                         id="traces")
+
+    def on_mount(self) -> None:
+        self.apply()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#traces", PagedTable)
+
+    def apply(self, *, keep_position: bool = False) -> None:
+        table = self.table
+        table.sort_key, table.sort_desc = self.sort, self.descending
+        table.set_source(TraceSource(self.index, self.query_text, self.sort, self.descending),
+                         keep_position=keep_position)
+
+    def data_changed(self) -> None:
+        """Spans landed: counts and durations of the traces on screen may have changed."""
+        self.table.reload()
+
+    @on(QueryBar.Changed, "#trace-search")
+    def _search(self, event: QueryBar.Changed) -> None:
+        if event.query != self.query_text:
+            self.query_text = event.query
+            self.apply()
+        if event.submitted:
+            self.table.focus()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one(QueryBar).input.focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_sort_next(self) -> None:
+        position = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
+        self.sort = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
+        self.descending = True
+        self.apply()
+        self.notify(f"sorted by {self.sort}", timeout=1.5)
+
+    def action_sort_reverse(self) -> None:
+        self.descending = not self.descending
+        self.apply()
+
+    def action_mark(self) -> None:
+        """Mark the trace under the cursor (again: unmark); the second mark opens both side by
+        side."""
+        row = self.table.cursor_value
+        if row is None:
+            return
+        trace_id = row["trace_id"]
+        if trace_id in self.marked:
+            self.marked.remove(trace_id)
+        else:
+            self.marked.append(trace_id)
+        self.table.refresh()
+        if len(self.marked) == 2:
+            from ..screens.trace_compare import TraceCompareScreen
+
+            first, second = self.marked
+            self.marked.clear()
+            self.table.refresh()
+            self.app.push_screen(TraceCompareScreen(first, second))
+        elif self.marked:
+            self.notify("marked: mark another trace (c) to compare the two", timeout=3)
+
+    @on(PagedTable.RowSelected, "#traces")
+    def _open(self, event: PagedTable.RowSelected) -> None:
+        self.post_message(OpenTrace(event.row["trace_id"]))
+
+    def on_click(self, event: Any) -> None:
+        table = self.table
+        if event.widget is table and event.y == 0:
+            column = table.column_at(event.x)
+            if column is not None and column.sort in TRACE_SORTS:
+                self.descending = not self.descending if column.sort == self.sort else True
+                self.sort = column.sort
+                self.apply()

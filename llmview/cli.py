@@ -47,12 +47,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def user_message(exc: Exception) -> str | None:
     """The one line for a failure the user can act on; None for a bug (shown with traceback)."""
+    from .core.config import ConfigError
     from .core.query import QueryError
     from .core.sources import SourceError
     from .core.store import StoreError
 
     if isinstance(exc, (CliError, SourceError, StoreError)):
         return str(exc)
+    if isinstance(exc, ConfigError):
+        return f"{exc} — fix or move the file"
     if isinstance(exc, QueryError):
         return f"bad query: {exc}"
     if isinstance(exc, PermissionError):

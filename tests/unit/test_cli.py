@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,13 @@ def test_second_process_on_a_locked_index_falls_back(logs: Path, tmp_path: Path)
     assert out.returncode == 0, out.stderr
     assert "in use by another llmview" in out.stderr
     assert json.loads(out.stdout)["requests"] == 3
+
+
+def test_bad_config_is_one_line(logs: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[pii\nallow = 1")
+    out = subprocess.run([sys.executable, "-m", "llmview", "search", str(logs), "", "--no-index"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "LLMVIEW_CONFIG": str(config)})
+    assert out.returncode != 0
+    assert "config.toml" in out.stderr and "Traceback" not in out.stderr

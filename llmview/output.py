@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from .core.safe_text import visible
+from .ui.format import duration, money
 
 Mask = Callable[[Any], Any]
 
@@ -42,16 +43,21 @@ def print_stats(stats: dict[str, Any], *, as_json: bool, out: TextIO = sys.stdou
         return
     print(f"requests  {stats['requests']:>10,}   errors {stats['errors']:,}", file=out)
     print(f"tokens    {stats['input_tokens']:>10,} in   {stats['output_tokens']:,} out", file=out)
+    unpriced = f"   ({stats['unpriced_requests']:,} calls could not be priced)" \
+        if stats.get("unpriced_requests") else ""
+    print(f"cost      {money(stats.get('cost_usd'))}{unpriced}", file=out)
     print(f"traces    {stats['traces']:>10,}   spans {stats['spans']:,}   error spans "
           f"{stats['error_spans']:,}", file=out)
     print(f"events    {stats['events']:>10,}   files {stats['files']:,}   malformed lines "
           f"{stats['malformed_lines']:,}", file=out)
     if stats["models"]:
-        print("\nmodel                                   requests   errors    tokens in   out",
-              file=out)
+        print("\nmodel                          requests   errors    tokens in       out"
+              "       cost   p95 latency", file=out)
         for name, m in stats["models"].items():
-            print(f"{visible(name)[:38]:<38} {m['requests']:>9,} {m['errors']:>8,} "
-                  f"{m['input_tokens']:>12,} {m['output_tokens']:>9,}", file=out)
+            print(f"{visible(name)[:30]:<30} {m['requests']:>9,} {m['errors']:>8,} "
+                  f"{m['input_tokens']:>12,} {m['output_tokens']:>9,} "
+                  f"{money(m.get('cost_usd')):>10} {duration(m.get('latency_ms_p95')):>13}",
+                  file=out)
     if stats["error_categories"]:
         print("\nerrors by category", file=out)
         for name, count in stats["error_categories"].items():

@@ -8,14 +8,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
-from ...core.index import CALL_SORTS, Index
+from ...core.index import Index
 from .. import format as fmt
 from ..messages import OpenCall
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
+from .list_pane import ListPane
 
 STATUS_STYLES = {"ok": "green", "error": "bold red"}
 SORT_CYCLE = ["time", "latency", "tokens", "cost", "model", "status"]
@@ -67,27 +67,16 @@ def call_columns(mask: Any) -> list[Column]:
     ]
 
 
-class RequestsPane(Vertical):
+class RequestsPane(ListPane):
     """Search, sort, follow; Enter opens a call."""
 
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False),
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("escape", "focus_table", "Table", show=False),
-    ]
-    DEFAULT_CSS = """
-    RequestsPane { height: 1fr; }
-    """
+    BINDINGS = [Binding("f", "toggle_follow", "Follow")]
+    DEFAULT_CSS = "RequestsPane { height: 1fr; }"
+    TABLE_ID = "calls"
+    SORTS = SORT_CYCLE
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.index = index
-        self.mask = mask
-        self.query_text = ""
-        self.sort = "time"
-        self.descending = True
+        super().__init__(index, mask, **kwargs)
         self.follow = False
 
     def compose(self) -> ComposeResult:
@@ -95,32 +84,15 @@ class RequestsPane(Vertical):
                        "\"phrase\"  (? for the syntax)", id="search")
         yield PagedTable(call_columns(self.mask), empty="no calls match", id="calls")
 
-    def on_mount(self) -> None:
-        self.apply()
+    def source(self) -> CallSource:
+        return CallSource(self.index, self.query_text, self.sort, self.descending)
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#calls", PagedTable)
-
-    def apply(self, *, keep_position: bool = False) -> None:
-        table = self.table
-        table.sort_key, table.sort_desc = self.sort, self.descending
-        table.set_source(CallSource(self.index, self.query_text, self.sort, self.descending),
-                         keep_position=keep_position)
+    def descending_by_default(self, sort: str) -> bool:
+        return sort in ("time", "latency", "tokens", "cost")
 
     def data_changed(self) -> None:
         """New rows landed: keep the view where it was, or on the newest call when following."""
         self.table.reload(keep_position=not self.follow)
-
-    # --- search ---------------------------------------------------------------------------
-
-    @on(QueryBar.Changed, "#search")
-    def _searched(self, event: QueryBar.Changed) -> None:
-        if event.query != self.query_text:
-            self.query_text = event.query
-            self.apply()
-        if event.submitted:
-            self.table.focus()
 
     def search_for(self, text: str) -> None:
         """Run ``text`` as the search, as if typed (other panes send users here)."""
@@ -130,32 +102,6 @@ class RequestsPane(Vertical):
             self.query_text = text
             self.apply()
         self.table.focus()
-
-    # --- actions --------------------------------------------------------------------------
-
-    def action_focus_search(self) -> None:
-        self.query_one("#search", QueryBar).input.focus()
-
-    def action_focus_table(self) -> None:
-        self.table.focus()
-
-    def action_sort_next(self) -> None:
-        position = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
-        self.sort = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
-        self.descending = self.sort in ("time", "latency", "tokens", "cost")
-        self.apply()
-        self.notify(f"sorted by {self.sort}", timeout=1.5)
-
-    def action_sort_reverse(self) -> None:
-        self.descending = not self.descending
-        self.apply()
-
-    def sort_by(self, sort: str) -> None:
-        if sort not in CALL_SORTS:
-            return
-        self.descending = not self.descending if sort == self.sort else True
-        self.sort = sort
-        self.apply()
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
@@ -175,10 +121,3 @@ class RequestsPane(Vertical):
         if self.follow and event.index != 0:
             self.follow = False
             self.notify("follow off", timeout=1.5)
-
-    def on_click(self, event: Any) -> None:
-        table = self.table
-        if event.widget is table and event.y == 0:
-            column = table.column_at(event.x)
-            if column is not None and column.sort is not None:
-                self.sort_by(column.sort)

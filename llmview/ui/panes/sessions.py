@@ -15,17 +15,15 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
 from textual.timer import Timer
 
 from ...core.index import Index
-from ...core.sessions import SORTS
 from .. import format as fmt
 from ..messages import OpenSession
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
+from .list_pane import ListPane
 
 SORT_CYCLE = ["time", "turns", "tokens", "cost", "errors"]
 # A rebuild waits at least this many times the last one's duration after it: at most a fifth
@@ -77,27 +75,18 @@ def session_columns(mask: Any) -> list[Column]:
     ]
 
 
-class SessionsPane(Vertical):
+class SessionsPane(ListPane):
     """Search, sort; Enter opens a session."""
 
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False),
-        Binding("escape", "focus_table", "Table", show=False),
-    ]
+    TABLE_ID = "sessions-table"
+    SORTS = SORT_CYCLE
     DEFAULT_CSS = """
     SessionsPane { height: 1fr; }
     SessionsPane QueryBar > Input:focus { border: none; }
     """
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.index = index
-        self.mask = mask
-        self.query_text = ""
-        self.sort = "time"
-        self.descending = True
+        super().__init__(index, mask, **kwargs)
         self._stale = False  # calls changed since the list was last rebuilt
         self._building = False
         self._next_build = 0.0  # monotonic time before which no rebuild starts
@@ -110,17 +99,8 @@ class SessionsPane(Vertical):
         yield PagedTable(session_columns(self.mask), empty="no sessions match",
                          id="sessions-table")
 
-    def on_mount(self) -> None:
-        self.apply()
-
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#sessions-table", PagedTable)
-
-    def apply(self) -> None:
-        table = self.table
-        table.sort_key, table.sort_desc = self.sort, self.descending
-        table.set_source(SessionSource(self.index, self.query_text, self.sort, self.descending))
+    def source(self) -> SessionSource:
+        return SessionSource(self.index, self.query_text, self.sort, self.descending)
 
     # --- live -----------------------------------------------------------------------------
 
@@ -161,42 +141,6 @@ class SessionsPane(Vertical):
             self.table.reload(keep_position=True)
         self._maybe_rebuild()
 
-    # --- search and sort ------------------------------------------------------------------
-
-    @on(QueryBar.Changed, "#sessions-search")
-    def _searched(self, event: QueryBar.Changed) -> None:
-        if event.query != self.query_text:
-            self.query_text = event.query
-            self.apply()
-        if event.submitted:
-            self.table.focus()
-
-    def action_focus_search(self) -> None:
-        self.query_one(QueryBar).input.focus()
-
-    def action_focus_table(self) -> None:
-        self.table.focus()
-
-    def action_sort_next(self) -> None:
-        position = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
-        self.sort_by(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)], descending=True)
-        self.notify(f"sorted by {self.sort}", timeout=1.5)
-
-    def action_sort_reverse(self) -> None:
-        self.sort_by(self.sort, descending=not self.descending)
-
-    def sort_by(self, sort: str, *, descending: bool) -> None:
-        if sort in SORTS:
-            self.sort, self.descending = sort, descending
-            self.apply()
-
-    def on_click(self, event: Any) -> None:
-        table = self.table
-        if event.widget is table and event.y == 0:
-            column = table.column_at(event.x)
-            if column is not None and column.sort is not None:
-                same = column.sort == self.sort
-                self.sort_by(column.sort, descending=not self.descending if same else True)
 
     @on(PagedTable.RowSelected, "#sessions-table")
     def _open(self, event: PagedTable.RowSelected) -> None:

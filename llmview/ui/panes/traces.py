@@ -10,15 +10,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
 from ...core.index import Index
-from ...core.traces import TRACE_SORTS
 from .. import format as fmt
 from ..messages import OpenTrace
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
+from .list_pane import ListPane
 
 SORT_CYCLE = ["time", "duration", "spans", "errors", "tokens", "cost"]
 MARK = "◆"
@@ -72,23 +71,14 @@ def trace_columns(mask: Any, marked: list[str]) -> list[Column]:
     ]
 
 
-class TracesPane(Vertical):
-    BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False),
-        Binding("c", "mark", "Compare"),
-        Binding("escape", "focus_table", "Table", show=False),
-    ]
+class TracesPane(ListPane):
+    BINDINGS = [Binding("c", "mark", "Compare")]
     DEFAULT_CSS = "TracesPane { height: 1fr; }"
+    TABLE_ID = "traces"
+    SORTS = SORT_CYCLE
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.index = index
-        self.mask = mask
-        self.query_text = ""
-        self.sort = "time"
-        self.descending = True
+        super().__init__(index, mask, **kwargs)
         self.marked: list[str] = []  # trace ids marked for comparison, in order
 
     def compose(self) -> ComposeResult:
@@ -98,49 +88,12 @@ class TracesPane(Vertical):
         yield PagedTable(trace_columns(self.mask, self.marked), empty="no traces match",
                          id="traces")
 
-    def on_mount(self) -> None:
-        self.apply()
-
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#traces", PagedTable)
-
-    def apply(self, *, keep_position: bool = False) -> None:
-        table = self.table
-        table.sort_key, table.sort_desc = self.sort, self.descending
-        table.set_source(TraceSource(self.index, self.query_text, self.sort, self.descending),
-                         keep_position=keep_position)
+    def source(self) -> TraceSource:
+        return TraceSource(self.index, self.query_text, self.sort, self.descending)
 
     def data_changed(self) -> None:
         """Spans landed: counts and durations of the traces on screen may have changed."""
         self.table.reload()
-
-    @on(QueryBar.Changed, "#trace-search")
-    def _search(self, event: QueryBar.Changed) -> None:
-        if event.query != self.query_text:
-            self.query_text = event.query
-            self.apply()
-        if event.submitted:
-            self.table.focus()
-
-    # --- actions --------------------------------------------------------------------------
-
-    def action_focus_search(self) -> None:
-        self.query_one(QueryBar).input.focus()
-
-    def action_focus_table(self) -> None:
-        self.table.focus()
-
-    def action_sort_next(self) -> None:
-        position = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else -1
-        self.sort = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
-        self.descending = True
-        self.apply()
-        self.notify(f"sorted by {self.sort}", timeout=1.5)
-
-    def action_sort_reverse(self) -> None:
-        self.descending = not self.descending
-        self.apply()
 
     def action_mark(self) -> None:
         """Mark the trace under the cursor (again: unmark); the second mark opens both side by
@@ -167,12 +120,3 @@ class TracesPane(Vertical):
     @on(PagedTable.RowSelected, "#traces")
     def _open(self, event: PagedTable.RowSelected) -> None:
         self.post_message(OpenTrace(event.row["trace_id"]))
-
-    def on_click(self, event: Any) -> None:
-        table = self.table
-        if event.widget is table and event.y == 0:
-            column = table.column_at(event.x)
-            if column is not None and column.sort in TRACE_SORTS:
-                self.descending = not self.descending if column.sort == self.sort else True
-                self.sort = column.sort
-                self.apply()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
@@ -27,6 +26,8 @@ from llmview.ui.widgets.chat_message import ChatMessage
 from llmview.ui.widgets.json_view import JsonView, json_text
 
 from .conftest import screen_text
+
+pytestmark = pytest.mark.usefixtures("utc")  # times on screen are local
 
 KEY = b"k" * 32  # a fixed masking key: the same tags every run
 TRACE_ID = "4bf92f35-77b3-4da6-a3ce-929d0e0e4736"
@@ -91,14 +92,6 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     opened.close()
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times are shown in local time; tests fix it to UTC."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 class CallApp(App[None]):

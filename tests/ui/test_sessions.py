@@ -4,8 +4,6 @@ thread → call and back, search, the mutated-history flag, live updates, and an
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,8 @@ from llmview.ui.widgets.paged_table import PagedTable
 from llmview.ui.widgets.thread_view import ThreadView
 
 from .conftest import screen_text
+
+pytestmark = pytest.mark.usefixtures("utc")  # times on screen are local
 
 SYSTEM = "You are Ava, the support assistant of Acme Cloud."
 EDITED = SYSTEM + " Keep every answer under 60 words."
@@ -78,13 +78,6 @@ def logs(tmp_path: Path) -> Path:
     return directory
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 class SessionsApp(App[None]):

@@ -4,8 +4,6 @@ OpenTelemetry spans written by the real SDK (and a log with a span whose parent 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,8 @@ from llmview.ui.widgets.waterfall import Waterfall
 from tests.fixtures import otel
 
 from .conftest import screen_text
+
+pytestmark = pytest.mark.usefixtures("utc")  # times on screen are local
 
 A, B = otel.TRACE_A, otel.TRACE_B
 ORPHANS = "0d0d0d0d" * 4
@@ -48,13 +48,6 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 class TracesApp(App[None]):

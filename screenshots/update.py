@@ -77,9 +77,7 @@ async def metrics(pilot) -> None:
 
 
 async def sessions(pilot) -> None:
-    await settle(pilot)
-    while pilot.app.query_one("#status").state == "indexing":
-        await pilot.pause(0.05)
+    await indexed(pilot)
     pilot.app.action_show_tab("tab-sessions")
     pilot.app.query_one("SessionsPane").data_changed()  # the whole demo, not the first batch
     await settle(pilot)
@@ -100,9 +98,7 @@ async def session_view(pilot) -> None:
 
 
 async def errors(pilot) -> None:
-    await settle(pilot)
-    while pilot.app.query_one("#status").state == "indexing":
-        await pilot.pause(0.05)
+    await indexed(pilot)
     pilot.app.action_show_tab("tab-errors")
     pilot.app.query_one("ErrorsPane").reload()  # the whole demo, not the first batch
     await settle(pilot)

@@ -8,9 +8,9 @@
    -> rows on screen), and one page of scrolling (page down + rendering every visible line),
    plus folding the root open and shut (the visible rows rebuilt).
 2. **List.** Fills an on-disk index with ``--traces`` traces of 5-15 spans and their LLM calls
-   using SQL ``range()``, then times pages of the traces list (newest first, deep offsets, sorted
-   and filtered: span filters choose the page before summing calls, call filters cannot) and the
-   count the table asks for. Target: a page in < 50 ms.
+   using SQL ``range()``, then the per-trace rows the store keeps, and times pages of the traces
+   list (newest first, deep offsets, sorted, filtered by span and by call figures) and the count
+   the table asks for. Target: a page in < 50 ms.
 
 Prints medians (and p95 where it matters) in milliseconds.
 """
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from llmview.core.index import Index  # noqa: E402
 from llmview.core.pii import Masker  # noqa: E402
+from llmview.core.store import Store  # noqa: E402
 
 START_NS = 1_795_000_000 * 10**9
 TRACE_ID = "7e" * 16
@@ -196,6 +197,7 @@ def fill(index: Index, traces: int) -> None:
             100 + seq % 500, 20 + seq % 80, 120 + seq % 500 + seq % 80, 0.001, 'ok'
         FROM spans WHERE kind = 'llm'
     """)
+    Store(con).summarize_traces()  # what ingest keeps for the traces each batch touches
     con.execute("CHECKPOINT")
 
 

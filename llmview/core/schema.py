@@ -3,7 +3,7 @@ version is rebuilt from the logs (the logs are the truth, the index is a cache).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -84,6 +84,21 @@ CREATE TABLE IF NOT EXISTS spans (
     events      JSON,
     dialect     VARCHAR,
     PRIMARY KEY (trace_id, span_id)
+);
+
+-- One row per trace, rewritten by the store for the traces each batch touches, so the traces
+-- list pages a small table instead of aggregating every span on every page.
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id    VARCHAR PRIMARY KEY,
+    start_ts    TIMESTAMP,
+    duration_ms DOUBLE,
+    spans       BIGINT,
+    errors      BIGINT,
+    root_name   VARCHAR,               -- the root span's name, else the earliest span's
+    service     VARCHAR,
+    calls       BIGINT,
+    tokens      DOUBLE,                -- DOUBLE: absurd logged counts cannot overflow a sum
+    cost        DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS events (

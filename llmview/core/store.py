@@ -340,12 +340,21 @@ class Store:
 
     def _reconcile(self, batch: Batch) -> None:
         """Span-derived calls stand down where a log line recorded the same call, or where a
-        descendant span is itself an LLM call (a wrapper repeating its children's usage)."""
+        descendant span is itself an LLM call (a wrapper repeating its children's usage); then
+        the touched traces' rows of the list are rewritten from their spans and calls."""
         traces = {c.trace_id for c in batch.calls.values() if c.trace_id}
         traces.update(trace for trace, _ in batch.spans)
         if not traces:
             return
         self.con.execute(_RECONCILE_SQL, [sorted(traces)])
+        self.summarize_traces(sorted(traces))
+
+    def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
+        """Rewrite the ``traces`` rows of ``trace_ids`` (None: every trace) from their spans and
+        calls. Called inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
+        where = "TRUE" if trace_ids is None else "trace_id IN (SELECT unnest(?::VARCHAR[]))"
+        params = [] if trace_ids is None else [trace_ids, trace_ids]
+        self.con.execute(_SUMMARIZE_SQL.format(where=where), params)
 
 
 # --- arrow conversion -------------------------------------------------------------------------
@@ -419,6 +428,28 @@ _SPAN_MERGE_SQL = ", ".join(
         "start_ts = least(spans.start_ts, EXCLUDED.start_ts)",
        "end_ts = greatest(spans.end_ts, EXCLUDED.end_ts)"]
 )
+# A trace's row of the list: its times and counts, the root span (else the earliest) for its
+# name, the first known service, and its calls' count, tokens and cost (the same token
+# expression the search language uses).
+_SUMMARIZE_SQL = """
+INSERT OR REPLACE INTO traces
+WITH s AS (
+    SELECT trace_id, min(start_ts) AS start_ts,
+        date_diff('microsecond', min(start_ts), max(coalesce(end_ts, start_ts))) / 1000.0
+            AS duration_ms,
+        count(*) AS spans,
+        count(*) FILTER (WHERE status = 'error') AS errors,
+        first(name ORDER BY parent_id IS NOT NULL, start_ts) AS root_name,
+        first(service ORDER BY service IS NULL, parent_id IS NOT NULL, start_ts) AS service
+    FROM spans WHERE {where} GROUP BY trace_id
+), c AS (
+    SELECT trace_id, count(*) AS calls,
+        sum(coalesce(total_tokens, input_tokens::DOUBLE + output_tokens)) AS tokens,
+        sum(cost_usd) AS cost
+    FROM llm_calls WHERE trace_id IS NOT NULL AND {where} GROUP BY trace_id
+)
+SELECT s.*, coalesce(c.calls, 0), c.tokens, c.cost FROM s LEFT JOIN c USING (trace_id)
+"""
 _RECONCILE_SQL = """
 WITH RECURSIVE
 touched AS (SELECT unnest(?::VARCHAR[]) AS trace_id),

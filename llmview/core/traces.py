@@ -1,12 +1,9 @@
-"""Traces as the index knows them: the list (one row per trace, aggregated in DuckDB), one trace's
-spans, one span in full, the calls its LLM spans made, and finding a trace from an id a person
-typed or pasted.
+"""Traces as the index knows them: the list (one row per trace), one trace's spans, one span in
+full, the calls its LLM spans made, and finding a trace from an id a person typed or pasted.
 
-A trace's row comes from three aggregates of rising cost: times and counts per trace (one pass
-over ``spans``), its root span's name and service (ordered aggregates, twice that), and its calls'
-count, tokens and cost (``llm_calls``). A page is chosen with the cheapest aggregate that its
-search and order need, and only its hundred traces get the rest, by id; on a million spans that
-is the difference between ~40 ms and ~200 ms a page (bench/trace.py).
+The list reads the ``traces`` table, which the store rewrites for the traces each batch touches:
+aggregating every span (root names are ordered aggregates) on every page cost 30-90 ms on a
+million spans; the table pages in a few (bench/trace.py).
 """
 
 from __future__ import annotations
@@ -14,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -24,26 +20,7 @@ from .trace_tree import TraceTree, build_tree
 if TYPE_CHECKING:
     from .index import Index
 
-_TIMES_AND_COUNTS = """trace_id,
-    min(start_ts) AS start_ts,
-    date_diff('microsecond', min(start_ts), max(coalesce(end_ts, start_ts))) / 1000.0
-        AS duration_ms,
-    count(*) AS spans,
-    count(*) FILTER (WHERE status = 'error') AS errors"""
-# The root span (else the earliest) names the trace; the first service that is known.
-_NAMES = """first(name ORDER BY parent_id IS NOT NULL, start_ts) AS root_name,
-    first(service ORDER BY service IS NULL, parent_id IS NOT NULL, start_ts) AS service"""
-_TRACES = f"SELECT {_TIMES_AND_COUNTS} FROM spans GROUP BY trace_id"
-_NAMED_TRACES = f"SELECT {_TIMES_AND_COUNTS}, {_NAMES} FROM spans GROUP BY trace_id"
-# The same token expression the search language uses (DOUBLE: absurd counts cannot overflow).
-_CALLS = """SELECT trace_id, count(*) AS calls,
-    sum(coalesce(total_tokens, input_tokens::DOUBLE + output_tokens)) AS tokens,
-    sum(cost_usd) AS cost
-FROM llm_calls WHERE {where} GROUP BY trace_id"""
-_LISTING = (f"WITH t AS ({_NAMED_TRACES}), c AS ({_CALLS.format(where='trace_id IS NOT NULL')}) "
-            "SELECT t.*, coalesce(c.calls, 0) AS calls, c.tokens, c.cost "
-            "FROM t LEFT JOIN c USING (trace_id)")
-# Orders the list can take: name -> SQL over the list's columns (never user text).
+# Orders the list can take: name -> SQL over the ``traces`` table's columns (never user text).
 TRACE_SORTS = {
     "time": "start_ts",
     "duration": "duration_ms",
@@ -52,16 +29,6 @@ TRACE_SORTS = {
     "tokens": "tokens",
     "cost": "cost",
 }
-# Which relation a compiled search (SQL from the fixed field tables) can run on.
-_NEEDS_CALLS = re.compile(r"\b(calls|tokens|cost)\b")
-_NEEDS_NAMES = re.compile(r"\b(root_name|service)\b")
-
-
-def _relation(sql: str) -> str:
-    """The cheapest of the three aggregates that has every column ``sql`` uses."""
-    if _NEEDS_CALLS.search(sql):
-        return _LISTING
-    return _NAMED_TRACES if _NEEDS_NAMES.search(sql) else _TRACES
 
 
 # The columns a waterfall needs for every span; attributes and events are read per span.
@@ -94,59 +61,22 @@ class Traces:
              descending: bool = True) -> list[dict[str, Any]]:
         """One page of traces matching ``query`` (the ``traces`` search target)."""
         compiled = self.index.compile(query, "traces")
-        order = TRACE_SORTS[sort]
-        relation = _relation(f"{compiled.where} {order}")
-        rows = self.index.rows(
-            f"SELECT * FROM ({relation}) WHERE {compiled.where} "
-            f"ORDER BY {order} {'DESC' if descending else 'ASC'} NULLS LAST, trace_id "
-            "LIMIT ? OFFSET ?", [*compiled.params, limit, offset])
-        if relation is not _LISTING:
-            self._complete(rows, names=relation is _TRACES)
-        return rows
-
-    def _complete(self, rows: list[dict[str, Any]], *, names: bool) -> None:
-        """Add the root names (when ``names``) and the call figures to a page of traces."""
-        ids = [row["trace_id"] for row in rows]
-        if not ids:
-            return
-        found: dict[str, dict[str, Any]] = {row["trace_id"]: {} for row in rows}
-        if names:
-            # Every span of a trace starts within the trace's time range: the bounds let DuckDB
-            # skip the row groups of other times (spans mostly arrive in time order).
-            timed = all(row["start_ts"] is not None for row in rows)
-            bounds = ("start_ts BETWEEN ? AND ? AND ", [
-                min(row["start_ts"] for row in rows),
-                max(row["start_ts"] + timedelta(milliseconds=row["duration_ms"] or 0)
-                    for row in rows)]) if timed else ("", [])
-            for row in self.index.rows(
-                    f"SELECT trace_id, {_NAMES} FROM spans WHERE {bounds[0]}trace_id = ANY(?) "
-                    "GROUP BY trace_id", [*bounds[1], ids]):
-                found[row.pop("trace_id")].update(row)
-        for row in self.index.rows(_CALLS.format(where="trace_id = ANY(?)"), [ids]):
-            found[row.pop("trace_id")].update(row)
-        for row in rows:
-            extra = found[row["trace_id"]]
-            if names:
-                row.update(root_name=extra.get("root_name"), service=extra.get("service"))
-            row.update(calls=extra.get("calls", 0), tokens=extra.get("tokens"),
-                       cost=extra.get("cost"))
+        return self.index.rows(
+            f"SELECT * FROM traces WHERE {compiled.where} ORDER BY {TRACE_SORTS[sort]} "
+            f"{'DESC' if descending else 'ASC'} NULLS LAST, trace_id LIMIT ? OFFSET ?",
+            [*compiled.params, limit, offset])
 
     def count(self, query: str = "") -> int:
         compiled = self.index.compile(query, "traces")
-        if compiled.where == "TRUE":
-            sql = "SELECT count(DISTINCT trace_id) AS n FROM spans"
-        else:
-            sql = (f"SELECT count(*) AS n FROM ({_relation(compiled.where)}) "
-                   f"WHERE {compiled.where}")
-        return int(self.index.rows(sql, compiled.params)[0]["n"])
+        return int(self.index.rows(f"SELECT count(*) AS n FROM traces WHERE {compiled.where}",
+                                   compiled.params)[0]["n"])
 
     def iter_spans(self, query: str = "", *, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """The spans of every trace matching ``query``, a trace at a time (every column,
         attributes and events decoded), fetched a page at a time on a cursor of its own."""
         compiled = self.index.compile(query, "traces")
         chosen = "" if compiled.where == "TRUE" else (
-            f"WHERE trace_id IN (SELECT trace_id FROM ({_relation(compiled.where)}) "
-            f"WHERE {compiled.where})")
+            f"WHERE trace_id IN (SELECT trace_id FROM traces WHERE {compiled.where})")
         cursor = self.index.opened.con.cursor()
         result = cursor.execute(f"SELECT *, {_TIMES} FROM spans {chosen} ORDER BY trace_id, seq",
                                 compiled.params)
@@ -217,8 +147,7 @@ class Traces:
 
     def summary(self, trace_id: str) -> dict[str, Any] | None:
         """The trace's row of the list (root, service, duration, spans, errors, calls...)."""
-        rows = self.index.rows(f"SELECT * FROM ({_TRACES}) WHERE trace_id = ?", [trace_id])
-        self._complete(rows, names=True)
+        rows = self.index.rows("SELECT * FROM traces WHERE trace_id = ?", [trace_id])
         return rows[0] if rows else None
 
     def call_count(self, trace_id: str) -> int:

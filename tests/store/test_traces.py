@@ -153,6 +153,33 @@ def test_children_before_parents_and_orphans_from_a_log(tmp_path: Path) -> None:
         ("never-logged", 0, True), ("stray", 1, False)]
 
 
+def test_the_list_row_follows_spans_and_calls_arriving_later(tmp_path: Path) -> None:
+    """The list reads a per-trace table the store keeps: each batch must rewrite the rows of
+    the traces it touches, whichever kind of line touched them."""
+    trace = "0ddba11" + "0" * 25
+    log = tmp_path / "app.jsonl"
+    log.write_text(seed_span(trace, "leaf", "root", 3))
+    index = Index.open([str(tmp_path)], index_path=str(tmp_path / "index.duckdb"))
+    index.refresh(final=True)
+    row = index.traces.summary(trace)
+    assert row is not None
+    assert (row["root_name"], row["spans"], row["errors"], row["calls"]) == \
+        ("step leaf", 1, 0, 0)
+    with log.open("a") as handle:
+        handle.write(seed_span(trace, "root", None, 0, status="error", error="boom"))
+        handle.write(json.dumps({
+            "event": "llm_request", "request_id": "r-9", "model": "gpt-4o",
+            "timestamp": "2026-11-20T10:00:01", "prompt_tokens": 7, "completion_tokens": 3,
+            "tags": {"trace_id": trace}}) + "\n")
+    index.refresh(final=True)
+    row = index.traces.summary(trace)
+    assert row is not None
+    assert (row["root_name"], row["spans"], row["errors"], row["calls"], row["tokens"]) == \
+        ("step root", 2, 1, 1, 10)
+    assert row["duration_ms"] == 4000
+    assert [r["trace_id"] for r in index.traces.page("status:error")] == [trace]
+
+
 def test_llm_spans_know_their_calls(index: Index) -> None:
     calls = index.traces.calls(A)
     assert sorted(calls) == [otel.span_id(A, n) for n in (3, 5, 6)]

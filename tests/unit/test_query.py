@@ -90,10 +90,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     con.executemany("INSERT INTO spans (trace_id, span_id, parent_id, name, kind, service,"
                     " start_ts, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     SPANS)
-    con.execute("CREATE TABLE traces (trace_id VARCHAR, root_name VARCHAR, service VARCHAR,"
-                " duration_ms DOUBLE, spans BIGINT, errors BIGINT, calls BIGINT, tokens BIGINT,"
-                " cost DOUBLE, start_ts TIMESTAMP)")
-    con.executemany("INSERT INTO traces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", TRACES)
+    con.executemany("INSERT INTO traces (trace_id, root_name, service, duration_ms, spans, errors,"
+                    " calls, tokens, cost, start_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    TRACES)
     con.executemany("INSERT INTO events (seq, ts, level, message, app, user_id, session,"
                     " trace_id, dialect, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     EVENTS)

@@ -137,6 +137,36 @@ async def trace_compare(pilot) -> None:
     await settle(pilot)
 
 
+async def call_compare(pilot) -> None:
+    """Two calls sent the same system prompt, answered by different models: what changed, and
+    the answers side by side."""
+    from llmview.core.thread import decode
+    from llmview.ui.screens.call_compare import CallCompareScreen
+    from llmview.ui.widgets.paged_table import PagedTable
+
+    await indexed(pilot)
+    index = pilot.app.index
+    first_by_system: dict[str, dict] = {}
+    pair = None
+    for row in index.search("status:ok", limit=400,
+                            columns=("key", "model", "messages", "output")):
+        messages = decode(row)["messages"] or []
+        if not row["output"]:
+            continue
+        system = messages[0].get("content") if messages else None
+        seen = first_by_system.setdefault(system, row) if system else row
+        if seen is not row and seen["model"] != row["model"]:
+            pair = (seen["key"], row["key"])
+            break
+    assert pair is not None, "the demo has no two models answering the same system prompt"
+    pilot.app.push_screen(CallCompareScreen(*pair))
+    await settle(pilot)
+    matches = pilot.app.screen.query_one("#matches", PagedTable)
+    matches.cursor_row = next(n for n in range(matches.row_count)
+                              if matches.row_at(n)["part"].label == "output")
+    await settle(pilot)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Step]] = [
     ("requests", (120, 36), requests),
     ("requests-80x24", (80, 24), requests),
@@ -155,6 +185,8 @@ SHOTS: list[tuple[str, tuple[int, int], Step]] = [
     ("waterfall", (120, 36), waterfall),
     ("waterfall-80x24", (80, 24), waterfall),
     ("trace-compare", (120, 36), trace_compare),
+    ("call-compare", (120, 36), call_compare),
+    ("call-compare-80x24", (80, 24), call_compare),
 ]
 
 

@@ -298,7 +298,7 @@ def context_diff(context: Sequence[Message] | None, messages: Sequence[Message])
             kept += i2 - i1
             continue
         at_end = j2 == len(messages)
-        pairs = _pair(context, messages, range(i1, i2), range(j1, j2), at_end)
+        pairs = pair_edits(context, messages, range(i1, i2), range(j1, j2), at_end)
         for i, j in pairs:
             if _same(before[i - common], after[j - common]):
                 kept += 1
@@ -312,9 +312,10 @@ def context_diff(context: Sequence[Message] | None, messages: Sequence[Message])
                        dropped=tuple(dropped))
 
 
-def _pair(context: Sequence[Message], messages: Sequence[Message], old: range, new: range,
-          at_end: bool) -> list[tuple[int, int]]:
-    """Which old and new messages of a replaced run are one message edited, in order."""
+def pair_edits(context: Sequence[Message], messages: Sequence[Message], old: range,
+               new: range, at_end: bool) -> list[tuple[int, int]]:
+    """Which old and new messages of a replaced run are one message edited, in order (also
+    how two calls' messages pair up when compared side by side)."""
     candidates = new[:-1] if at_end else new
     pairs: list[tuple[int, int]] = []
     start = old.start

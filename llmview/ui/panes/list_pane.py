@@ -1,17 +1,27 @@
 """What the list panes (calls, traces, sessions) share: a search box over the query language and
-a paged table, sortable by key or by a click on a column title."""
+a paged table, sortable by key or by a click on a column title; where two rows can be compared,
+``c`` marks one and marking a second opens the two side by side."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import Screen
 
 from ...core.index import Index
-from ..widgets.paged_table import PagedTable, PageSource
+from ..widgets.paged_table import PagedTable, PageSource, Row
 from ..widgets.query_bar import QueryBar
+
+MARK = "◆"
+
+
+def mark_text(row: Row, field: str, marked: list[str]) -> Text:
+    """``◆ `` before a cell of a row marked for comparison, else nothing."""
+    return Text(f"{MARK} ", "bold yellow") if row.get(field) in marked else Text()
 
 
 class ListPane(Vertical):
@@ -27,6 +37,8 @@ class ListPane(Vertical):
 
     TABLE_ID: ClassVar[str]
     SORTS: ClassVar[list[str]]  # the order ``s`` cycles through; the first is the default
+    MARK_FIELD: ClassVar[str] = ""  # the row field ``c`` marks for comparison ("": none)
+    MARKED_WHAT: ClassVar[str] = "row"  # what the notice calls a row
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -35,8 +47,13 @@ class ListPane(Vertical):
         self.query_text = ""
         self.sort = self.SORTS[0]
         self.descending = True
+        self.marked: list[str] = []  # MARK_FIELD values marked for comparison, in order
 
     def source(self) -> PageSource:
+        raise NotImplementedError
+
+    def compare(self, first: str, second: str) -> Screen[None]:
+        """The screen showing two marked rows side by side."""
         raise NotImplementedError
 
     def descending_by_default(self, sort: str) -> bool:
@@ -90,3 +107,24 @@ class ListPane(Vertical):
             if column is not None and column.sort is not None:
                 same = column.sort == self.sort
                 self.sort_by(column.sort, descending=not self.descending if same else True)
+
+    def action_mark(self) -> None:
+        """Mark the row under the cursor (again: unmark); the second mark opens both side by
+        side."""
+        row = self.table.cursor_value
+        if row is None or not self.MARK_FIELD:
+            return
+        value = row[self.MARK_FIELD]
+        if value in self.marked:
+            self.marked.remove(value)
+        else:
+            self.marked.append(value)
+        self.table.refresh()
+        if len(self.marked) == 2:
+            first, second = self.marked
+            self.marked.clear()
+            self.table.refresh()
+            self.app.push_screen(self.compare(first, second))
+        elif self.marked:
+            self.notify(f"marked: mark another {self.MARKED_WHAT} (c) to compare the two",
+                        timeout=3)

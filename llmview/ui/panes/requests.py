@@ -1,4 +1,5 @@
-"""The Requests pane: a search box over the query language and the table of calls it matches."""
+"""The Requests pane: a search box over the query language and the table of calls it matches;
+``c`` marks a call, and marking a second opens the two side by side."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 
 from ...core.index import Index
 from .. import format as fmt
@@ -15,7 +17,7 @@ from ..messages import OpenCall
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
-from .list_pane import ListPane
+from .list_pane import ListPane, mark_text
 
 STATUS_STYLES = {"ok": "green", "error": "bold red"}
 SORT_CYCLE = ["time", "latency", "tokens", "cost", "model", "status"]
@@ -35,8 +37,9 @@ class CallSource:
                                  descending=self.descending)
 
 
-def call_columns(mask: Any) -> list[Column]:
-    """Cells read ``mask`` (the app's Masker) at draw time, so ``m`` needs only a redraw."""
+def call_columns(mask: Any, marked: list[str]) -> list[Column]:
+    """Cells read ``mask`` (the app's Masker) and ``marked`` at draw time, so toggling either
+    needs only a redraw."""
 
     def tokens(row: Row, key: str) -> Text:
         return Text(fmt.count(row.get(key)))
@@ -46,9 +49,12 @@ def call_columns(mask: Any) -> list[Column]:
         return Text(value or "…", STATUS_STYLES.get(value or "", "dim"))
 
     def preview(row: Row) -> Text:
+        text = mark_text(row, "key", marked)
         if row.get("status") == "error" and not row.get("preview"):
-            return safe_text(row.get("error_type") or "error", "red", mask=mask)
-        return safe_text(row.get("preview") or "", mask=mask)
+            text.append_text(safe_text(row.get("error_type") or "error", "red", mask=mask))
+        else:
+            text.append_text(safe_text(row.get("preview") or "", mask=mask))
+        return text
 
     return [
         Column("ts", "time", 11, lambda r: Text(fmt.local_time(r.get("ts"))), priority=9,
@@ -70,10 +76,12 @@ def call_columns(mask: Any) -> list[Column]:
 class RequestsPane(ListPane):
     """Search, sort, follow; Enter opens a call."""
 
-    BINDINGS = [Binding("f", "toggle_follow", "Follow")]
+    BINDINGS = [Binding("f", "toggle_follow", "Follow"), Binding("c", "mark", "Compare")]
     DEFAULT_CSS = "RequestsPane { height: 1fr; }"
     TABLE_ID = "calls"
     SORTS = SORT_CYCLE
+    MARK_FIELD = "key"
+    MARKED_WHAT = "call"
 
     def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
         super().__init__(index, mask, **kwargs)
@@ -82,10 +90,15 @@ class RequestsPane(ListPane):
     def compose(self) -> ComposeResult:
         yield QueryBar(self.index.compile, "search  model:gpt-4o status:error latency>2s "
                        "\"phrase\"  (? for the syntax)", id="search")
-        yield PagedTable(call_columns(self.mask), empty="no calls match", id="calls")
+        yield PagedTable(call_columns(self.mask, self.marked), empty="no calls match", id="calls")
 
     def source(self) -> CallSource:
         return CallSource(self.index, self.query_text, self.sort, self.descending)
+
+    def compare(self, first: str, second: str) -> Screen[None]:
+        from ..screens.call_compare import CallCompareScreen
+
+        return CallCompareScreen(first, second)
 
     def descending_by_default(self, sort: str) -> bool:
         return sort in ("time", "latency", "tokens", "cost")

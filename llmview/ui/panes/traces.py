@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 
 from ...core.index import Index
 from .. import format as fmt
@@ -17,10 +18,9 @@ from ..messages import OpenTrace
 from ..safe import safe_text
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
-from .list_pane import ListPane
+from .list_pane import ListPane, mark_text
 
 SORT_CYCLE = ["time", "duration", "spans", "errors", "tokens", "cost"]
-MARK = "◆"
 
 
 class TraceSource:
@@ -46,7 +46,7 @@ def trace_columns(mask: Any, marked: list[str]) -> list[Column]:
         return Text(str(count), "bold red") if count else Text("0", "dim")
 
     def root(row: Row) -> Text:
-        text = Text(f"{MARK} ", "bold yellow") if row.get("trace_id") in marked else Text()
+        text = mark_text(row, "trace_id", marked)
         text.append_text(safe_text(row.get("root_name") or "(no root span)", mask=mask))
         return text
 
@@ -76,10 +76,8 @@ class TracesPane(ListPane):
     DEFAULT_CSS = "TracesPane { height: 1fr; }"
     TABLE_ID = "traces"
     SORTS = SORT_CYCLE
-
-    def __init__(self, index: Index, mask: Any, **kwargs: Any) -> None:
-        super().__init__(index, mask, **kwargs)
-        self.marked: list[str] = []  # trace ids marked for comparison, in order
+    MARK_FIELD = "trace_id"
+    MARKED_WHAT = "trace"
 
     def compose(self) -> ComposeResult:
         yield QueryBar(lambda text: self.index.compile(text, "traces"),
@@ -95,27 +93,10 @@ class TracesPane(ListPane):
         """Spans landed: counts and durations of the traces on screen may have changed."""
         self.table.reload()
 
-    def action_mark(self) -> None:
-        """Mark the trace under the cursor (again: unmark); the second mark opens both side by
-        side."""
-        row = self.table.cursor_value
-        if row is None:
-            return
-        trace_id = row["trace_id"]
-        if trace_id in self.marked:
-            self.marked.remove(trace_id)
-        else:
-            self.marked.append(trace_id)
-        self.table.refresh()
-        if len(self.marked) == 2:
-            from ..screens.trace_compare import TraceCompareScreen
+    def compare(self, first: str, second: str) -> Screen[None]:
+        from ..screens.trace_compare import TraceCompareScreen
 
-            first, second = self.marked
-            self.marked.clear()
-            self.table.refresh()
-            self.app.push_screen(TraceCompareScreen(first, second))
-        elif self.marked:
-            self.notify("marked: mark another trace (c) to compare the two", timeout=3)
+        return TraceCompareScreen(first, second)
 
     @on(PagedTable.RowSelected, "#traces")
     def _open(self, event: PagedTable.RowSelected) -> None:

@@ -16,6 +16,7 @@ KEYS = [
     ("↑ ↓ PgUp PgDn Home End", "move; j/k and g/G work too"),
     ("s / S", "sort by the next column / reverse the order"),
     ("f", "follow: keep the newest call in view as calls arrive"),
+    ("c", "mark a call (or a trace) to compare; marking a second opens the two side by side"),
     ("m", "mask or reveal personal data and secrets on screen"),
     ("y", "copy what is focused (OSC 52: works over SSH)"),
     ("e", "export the calls the search matches (JSONL, masked when the mask is on)"),

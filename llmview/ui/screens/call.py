@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from ...core.diagnose import diagnose
 from ...core.formats.messages import plain_text
 from ...core.index import JSON_COLUMNS
 from ...core.reproduce import reproduce_snippet
@@ -29,11 +30,6 @@ from ..widgets.field_table import FieldTable, Row
 from ..widgets.json_view import JsonView
 from ..widgets.long_text import human_size, long_text, utf8_size
 from ..widgets.masked_static import MaskedStatic
-
-try:  # the error diagnosis comes with a later part of llmview; until then there is none
-    from ...core.diagnose import diagnose
-except ImportError:
-    diagnose = None
 
 TABS = ("conversation", "details", "raw", "reproduce")
 # Columns the copy of a call leaves out: the raw lines have their own tab, the rest is internal.
@@ -228,7 +224,7 @@ class CallScreen(Screen[None]):
         return rows
 
     def _diagnosis_rows(self) -> list[Row]:
-        if diagnose is None or self.call is None or self.call.get("status") != "error":
+        if self.call is None or self.call.get("status") != "error":
             return []
         found = diagnose(self.call)
         if found is None:

@@ -21,6 +21,7 @@ from textual.widgets import TabbedContent
 from llmview.core.index import Index
 from llmview.core.pii import Masker
 from llmview.ui.messages import OpenTrace
+from llmview.ui.app import LlmviewApp
 from llmview.ui.screens.call import CallScreen
 from llmview.ui.widgets.chat_message import ChatMessage
 from llmview.ui.widgets.json_view import JsonView, json_text
@@ -363,3 +364,28 @@ def test_json_is_coloured_by_token_and_escapes_what_json_leaves_raw() -> None:
 def test_conversation_snapshot(index: Index, snap_compare: Any) -> None:
     assert snap_compare(CallApp(index, CHAT), terminal_size=(80, 24))
 
+
+
+async def test_an_open_call_shows_its_response_when_it_is_logged(tmp_path: Path) -> None:
+    """The request line is written first, the response line seconds later: a call opened in
+    between follows the index, keeping the tab the reader is on."""
+    log = tmp_path / "app.jsonl"
+    log.write_text(json.dumps(request(1, 0, [{"role": "user", "content": "still waiting?"}]))
+                   + "\n")
+    app = LlmviewApp(Index.open([str(tmp_path)], index_path=None), Masker(key=b"k" * 32),
+                     watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.8)
+        app.push_screen(CallScreen(f"req:{request_id(1)}"))
+        await pilot.pause(0.3)
+        assert "No response has been logged yet." in screen_text(app)
+        await pilot.press("2")
+        with log.open("a") as handle:
+            handle.write(json.dumps(response(1, 2, "here it is")) + "\n")
+        for _ in range(60):  # real watchfiles: the event, the refresh, the check, the redraw
+            await pilot.pause(0.1)
+            if "here it is" in conversation_text(app):
+                break
+        assert "here it is" in conversation_text(app)
+        assert app.screen.query_one(TabbedContent).active == "details"
+        assert "850ms" in screen_text(app)  # the details now have the response's latency

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -79,6 +80,7 @@ class CallScreen(Screen[None]):
         self.key = key
         self.call: dict[str, Any] | None = None
         self._snippets: dict[bool, str] = {}  # by mask state: generating one masks everything
+        self._shown = ""  # repr of the call's row as composed (repr: a NaN equals itself)
 
     @property
     def masker(self) -> Any:
@@ -86,6 +88,8 @@ class CallScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         raw = self.app.index.call(self.key)
+        self._shown = repr(None if raw is None else {k: v for k, v in raw.items() if k != "raw"})
+        self._snippets.clear()
         if raw is None:
             yield Static(safe_text(f"No call with key {self.key}", "bold red"))
             yield Footer()
@@ -105,6 +109,25 @@ class CallScreen(Screen[None]):
                                "clipped in the snippet too.")
                 yield Static(id="snippet")
         yield Footer()
+
+    def data_changed(self) -> None:
+        """New rows landed: this call may be among them (a response logged after its request,
+        a second sink's copy adding fields), so the view follows what the index now holds."""
+        self._check_for_changes()
+
+    @work(thread=True, exclusive=True, group="call-check")
+    def _check_for_changes(self) -> None:
+        rows = self.app.index.rows("SELECT * FROM calls WHERE key = ?", [self.key])
+        if repr(rows[0] if rows else None) != self._shown:
+            self.app.call_from_thread(self._recompose_keeping_tab)
+
+    async def _recompose_keeping_tab(self) -> None:
+        tabs = self.query(TabbedContent)
+        active = tabs.first().active if tabs else "conversation"
+        await self.recompose()
+        tabs = self.query(TabbedContent)
+        if tabs:
+            tabs.first().active = active
 
     # --- the tabs -------------------------------------------------------------------------
 

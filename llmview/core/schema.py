@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS spans (
     dialect     VARCHAR,
     PRIMARY KEY (trace_id, span_id)
 );
+-- A trace's spans by an index lookup, not a scan: every batch reconciles and summarizes the
+-- traces it touched, and a waterfall reads one trace, on tables of millions of spans.
+CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
 
 -- One row per trace, rewritten by the store for the traces each batch touches, so the traces
 -- list pages a small table instead of aggregating every span on every page.

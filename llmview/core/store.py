@@ -453,30 +453,41 @@ SELECT s.*, coalesce(c.calls, 0), c.tokens, c.cost FROM s LEFT JOIN c USING (tra
 _RECONCILE_SQL = """
 WITH RECURSIVE
 touched AS (SELECT unnest(?::VARCHAR[]) AS trace_id),
-llm_spans AS (
-    SELECT c.trace_id, c.span_id FROM calls c JOIN touched USING (trace_id)
-    WHERE c.origin = 'span'
+-- The touched traces' calls and linked spans, read once (spans by index): the recursion and
+-- the joins below then work on a few rows instead of the whole tables.
+tc AS MATERIALIZED (
+    SELECT key, origin, trace_id, span_id, request_id, shadowed FROM calls
+    WHERE trace_id IN (SELECT trace_id FROM touched)
+),
+ts AS MATERIALIZED (
+    SELECT trace_id, span_id, parent_id FROM spans
+    WHERE trace_id IN (SELECT trace_id FROM touched) AND parent_id IS NOT NULL
 ),
 up(trace_id, span_id, depth) AS (  -- every ancestor of an LLM span
-    SELECT s.trace_id, s.parent_id, 1 FROM spans s JOIN llm_spans l
+    SELECT s.trace_id, s.parent_id, 1 FROM ts s JOIN tc l
         ON s.trace_id = l.trace_id AND s.span_id = l.span_id
-    WHERE s.parent_id IS NOT NULL
+    WHERE l.origin = 'span'
     UNION
-    SELECT s.trace_id, s.parent_id, up.depth + 1 FROM spans s JOIN up
+    SELECT s.trace_id, s.parent_id, up.depth + 1 FROM ts s JOIN up
         ON s.trace_id = up.trace_id AND s.span_id = up.span_id
-    WHERE s.parent_id IS NOT NULL AND up.depth < 64
+    WHERE up.depth < 64
 ),
 covered AS (
-    SELECT DISTINCT trace_id, span_id FROM up
+    SELECT trace_id, span_id FROM up
     UNION
-    SELECT DISTINCT l.trace_id, l.span_id FROM calls l JOIN touched USING (trace_id)
-    WHERE l.origin = 'log' AND l.span_id IS NOT NULL
+    SELECT trace_id, span_id FROM tc WHERE origin = 'log' AND span_id IS NOT NULL
+),
+logged AS (  -- request ids of the touched span calls that a log line recorded too
+    SELECT DISTINCT request_id FROM calls WHERE origin = 'log' AND request_id IN (
+        SELECT request_id FROM tc WHERE origin = 'span' AND request_id IS NOT NULL)
+),
+decided AS (
+    SELECT key, shadowed AS was, (trace_id, span_id) IN (SELECT (trace_id, span_id) FROM covered)
+        OR (request_id IS NOT NULL AND request_id IN (SELECT request_id FROM logged)) AS now
+    FROM tc WHERE origin = 'span'
 )
-UPDATE calls SET shadowed = (calls.trace_id, calls.span_id) IN (SELECT (trace_id, span_id)
-                                                                FROM covered)
-    OR (calls.request_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM calls l WHERE l.origin = 'log' AND l.request_id = calls.request_id))
-WHERE calls.origin = 'span' AND calls.trace_id IN (SELECT trace_id FROM touched)
+UPDATE calls SET shadowed = decided.now FROM decided  -- only the calls whose answer changed
+WHERE calls.key = decided.key AND decided.was IS DISTINCT FROM decided.now
 """
 
 

@@ -72,6 +72,7 @@ class LlmviewApp(App[None]):
         self.watching = watch
         self.paused = False
         self._dirty = False
+        self._redrawn = 0.0  # time.monotonic() of the last redraw
         self._stop = asyncio.Event()
 
     def compose(self) -> ComposeResult:
@@ -128,12 +129,17 @@ class LlmviewApp(App[None]):
         self._dirty = True
 
     def _mark_dirty(self) -> None:
+        """Redraw at once when the last redraw is old enough (new rows show without waiting
+        for the timer's next tick), else let the timer do it: at most 10 redraws a second."""
         self._dirty = True
+        if time.monotonic() - self._redrawn >= REDRAW_INTERVAL:
+            self._redraw_if_dirty()
 
     def _redraw_if_dirty(self) -> None:
         if not self._dirty or self.paused:
             return
         self._dirty = False
+        self._redrawn = time.monotonic()
         self._update_counts()
         for _, _, kind in TABS:
             for pane in self.query(kind):

@@ -18,6 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from llmview.demo import local_iso, utc_iso, utc_naive_iso
+
+LINE_SECONDS = 0.05  # between two lines of a written file
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-20250514", "gemini-2.0-flash"]
 WORDS = ("how do I reset my password for the billing portal and why is the invoice total "
          "different from last month when nothing changed in our plan").split()
@@ -27,11 +30,14 @@ def prompt(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40)))
 
 
-def line_for(n: int, rng: random.Random) -> str:
-    """One line of a realistic mix: interactions, request/response pairs, structlog entries,
-    spans and plain application events."""
+def line_for(n: int, rng: random.Random, ts: float) -> str:
+    """Line ``n`` of a realistic mix: interactions, request/response pairs, structlog entries,
+    spans and plain application events, stamped ``ts`` in each dialect's own time format.
+
+    A call's request id is its first line's number (``i-``, ``r-``, ``s-`` for the three call
+    kinds), so a bench that knows when each line was written knows when each call was; the
+    response of a pair (line ``n``) carries the id of its request (line ``n - 1``)."""
     kind = n % 6
-    ts = 1_763_600_000 + n * 0.05
     model = MODELS[n % len(MODELS)]
     if kind == 0:
         return json.dumps({
@@ -47,21 +53,22 @@ def line_for(n: int, rng: random.Random) -> str:
         })
     if kind == 1:
         return json.dumps({
-            "request_id": f"r-{n // 6}", "timestamp": "2026-11-20T10:00:00.123456",
+            "request_id": f"r-{n}", "timestamp": local_iso(ts),
             "model": model, "messages": [{"role": "user", "content": prompt(rng)}],
             "temperature": 0.2, "max_tokens": 512, "user_id": "u1", "session_id": "s1",
             "trace_id": None,
         })
     if kind == 2:
+        latency_ms = rng.lognormvariate(6.5, 0.5)
         return json.dumps({
-            "request_id": f"r-{n // 6}", "timestamp": "2026-11-20T10:00:01.5",
+            "request_id": f"r-{n - 1}", "timestamp": local_iso(ts + latency_ms / 1000),
             "content": prompt(rng), "finish_reason": "stop", "prompt_tokens": 50,
             "completion_tokens": 20, "total_tokens": 70,
-            "latency_ms": rng.lognormvariate(6.5, 0.5), "estimated_cost": None, "error": None,
+            "latency_ms": latency_ms, "estimated_cost": None, "error": None,
         })
     if kind == 3:
         return json.dumps({
-            "event": "llm_request", "request_id": f"s-{n}", "timestamp": "2026-11-20T10:00:02",
+            "event": "llm_request", "request_id": f"s-{n}", "timestamp": utc_naive_iso(ts),
             "model": model, "provider": "openai", "operation": "completion",
             "prompt_tokens": 120, "completion_tokens": 40, "finish_reason": "stop",
             "latency_ms": 812.5, "user_id": "u2", "session_id": "s9",
@@ -71,19 +78,34 @@ def line_for(n: int, rng: random.Random) -> str:
     if kind == 4:
         return json.dumps({
             "span_id": f"sp-{n}", "trace_id": f"t-{n // 60}", "parent_id": None,
-            "name": "retrieval", "start_time": "2026-11-20T10:00:00",
-            "end_time": "2026-11-20T10:00:00.2", "attributes": {"retrieval.source": "kb"},
+            "name": "retrieval", "start_time": local_iso(ts),
+            "end_time": local_iso(ts + 0.2), "attributes": {"retrieval.source": "kb"},
             "events": [], "status": "ok", "error": None,
         })
     return json.dumps({"level": "info", "message": f"cache warmed {n}",
-                       "timestamp": "2026-11-20T10:00:03Z", "service": "api"})
+                       "timestamp": utc_iso(ts, digits=3), "service": "api"})
+
+
+def starts_call(n: int) -> bool:
+    """Line ``n`` of the mix is the first line of a call (the writer's tally of calls)."""
+    return n % 6 in (0, 1, 3)
+
+
+def call_line(key: str) -> int | None:
+    """The number of the line that started the call with index key ``key`` (``req:r-7`` -> 7);
+    None for a call that is not from this mix."""
+    kind, _, number = key.removeprefix("req:").partition("-")
+    return int(number) if kind in ("i", "r", "s") and number.isdigit() else None
 
 
 def write_file(path: Path, lines: int) -> None:
+    """``lines`` lines 50 ms apart ending now, so time windows (``since:1h``, the metrics
+    windows) select data as they would on a live app."""
     rng = random.Random(1)
+    first = time.time() - lines * LINE_SECONDS
     with path.open("w", encoding="utf-8") as handle:
         for n in range(lines):
-            handle.write(line_for(n, rng) + "\n")
+            handle.write(line_for(n, rng, first + n * LINE_SECONDS) + "\n")
 
 
 DUCKDB_READ = """

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,19 @@ def lag_probe(key: str) -> tuple[int, float] | None:
     return int(number), float(written)
 
 
+def paced(rate: int, seconds: float) -> Iterator[int]:
+    """``rate`` lines a second for ``seconds``: how many lines are due now, again and again,
+    sleeping until the next one is due (writers write each batch, then flush)."""
+    total = int(rate * seconds)
+    started = time.monotonic()
+    written = 0
+    while written < total:
+        due = min(total, int((time.monotonic() - started) * rate) + 1)
+        yield due - written
+        written = due
+        time.sleep(max(0.0005, started + written / rate - time.monotonic()))
+
+
 @dataclass
 class Writer:
     """Appends ``rate`` lines a second for ``seconds``, line by line, flushed as written."""
@@ -89,12 +102,10 @@ class Writer:
     done: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        total = int(self.rate * self.seconds)
         started = time.monotonic()
         with self.path.open("a", encoding="utf-8") as handle:
-            while self.written < total:
-                due = min(total, int((time.monotonic() - started) * self.rate) + 1)
-                while self.written < due:
+            for due in paced(self.rate, self.seconds):
+                for _ in range(due):
                     # What the key will say (6 decimals): parsed back, it must equal this time,
                     # or the last line never counts as caught up and the settle times out.
                     now = round(time.time(), 6)
@@ -102,8 +113,6 @@ class Writer:
                     handle.write(interaction(f"lag-{self.written}-{now:.6f}", now, self.written))
                     self.written += 1
                 handle.flush()
-                next_due = started + self.written / self.rate
-                time.sleep(max(0.0005, next_due - time.monotonic()))
         self.elapsed = time.monotonic() - started
         self.done.set()
 
@@ -202,11 +211,11 @@ async def wait_live(app: LlmviewApp, timeout: float = 60.0) -> None:
 
 
 async def settle(index: Index, expected: int, sampler: Sampler, table: PagedTable,
-                 last: float | None) -> float:
+                 last: float | None, timeout: float = SETTLE_SECONDS) -> float:
     """Keep sampling until the index holds ``expected`` calls and, given ``last``, the newest
-    probe in view was written then (or time runs out); seconds."""
+    probe in view was written then (or ``timeout`` runs out); seconds."""
     started = time.monotonic()
-    while time.monotonic() - started < SETTLE_SECONDS:
+    while time.monotonic() - started < timeout:
         sampler.sample(table)
         on_screen = last is None or (sampler.top_written and sampler.top_written[-1] >= last)
         if on_screen and index.count() == expected:

@@ -210,15 +210,13 @@ async def wait_live(app: LlmviewApp, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def settle(index: Index, expected: int, sampler: Sampler, table: PagedTable,
-                 last: float | None, timeout: float = SETTLE_SECONDS) -> float:
-    """Keep sampling until the index holds ``expected`` calls and, given ``last``, the newest
-    probe in view was written then (or ``timeout`` runs out); seconds."""
+async def settle(sampler: Sampler, table: PagedTable, done: Callable[[], bool],
+                 timeout: float = SETTLE_SECONDS) -> float:
+    """Keep sampling until ``done()`` (or ``timeout`` runs out); seconds."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         sampler.sample(table)
-        on_screen = last is None or (sampler.top_written and sampler.top_written[-1] >= last)
-        if on_screen and index.count() == expected:
+        if done():
             break
         await asyncio.sleep(SAMPLE_SECONDS)
     await asyncio.sleep(0.5)  # one more watch pass must not add anything
@@ -250,8 +248,10 @@ async def run(work: Path, rate: int, seconds: float) -> None:
         while not writer.done.is_set():
             sampler.sample(table)
             await asyncio.sleep(SAMPLE_SECONDS)
-        settle_s = await settle(index, SEED_LINES + writer.written, sampler, table,
-                                writer.times[-1])
+        expected, last = SEED_LINES + writer.written, writer.times[-1]
+        settle_s = await settle(sampler, table, lambda: (
+            bool(sampler.top_written) and sampler.top_written[-1] >= last
+            and index.count() == expected))
         follow = pane.follow
         cursor = table.cursor_row
         await pilot.press("q")

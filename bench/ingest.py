@@ -140,6 +140,27 @@ def timed(code: str, *args: str) -> tuple[float, float]:
     return float(seconds), float(rss)
 
 
+def ensure_file(path: Path, lines: int) -> None:
+    """``path`` holding ``lines`` lines of the mix: a kept file of that length is reused."""
+    if path.exists() and sum(1 for _ in path.open()) == lines:
+        return
+    started = time.perf_counter()
+    write_file(path, lines)
+    print(f"wrote {lines:,} lines in {time.perf_counter() - started:.1f}s", flush=True)
+
+
+def contenders(log: Path, work: Path) -> dict[str, tuple[float, float]]:
+    """Seconds and peak RSS MB of DuckDB ``read_json`` loading ``log`` and of llmview indexing
+    it cold, each in a fresh process; both databases stay in ``work`` (``read_json.duckdb``,
+    ``llmview.duckdb``)."""
+    for leftover in work.glob("*.duckdb*"):
+        leftover.unlink()
+    return {
+        "duckdb read_json": timed(DUCKDB_READ, str(log), str(work / "read_json.duckdb")),
+        "llmview cold index": timed(LLMVIEW_INDEX, str(log), str(work / "llmview.duckdb")),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -148,21 +169,15 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="llmview-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "mixed.jsonl"
-    if not log.exists() or sum(1 for _ in log.open()) != args.lines:
-        started = time.perf_counter()
-        write_file(log, args.lines)
-        print(f"wrote {args.lines:,} lines in {time.perf_counter() - started:.1f}s")
+    ensure_file(log, args.lines)
     size_mb = log.stat().st_size / 1e6
-    for leftover in work.glob("*.duckdb*"):
-        leftover.unlink()
-    duck_s, duck_rss = timed(DUCKDB_READ, str(log), str(work / "read_json.duckdb"))
-    ours_s, ours_rss = timed(LLMVIEW_INDEX, str(log), str(work / "llmview.duckdb"))
+    results = contenders(log, work)
     print(f"file: {args.lines:,} lines, {size_mb:.0f} MB")
     print(f"{'':24}{'seconds':>10}{'lines/s':>12}{'MB/s':>8}{'peak RSS MB':>13}")
-    for name, secs, rss in (("duckdb read_json", duck_s, duck_rss),
-                            ("llmview cold index", ours_s, ours_rss)):
+    for name, (secs, rss) in results.items():
         print(f"{name:<24}{secs:>10.2f}{args.lines / secs:>12,.0f}{size_mb / secs:>8.1f}"
               f"{rss:>13,.0f}")
+    duck_s, ours_s = results["duckdb read_json"][0], results["llmview cold index"][0]
     print(f"ratio (read_json time / llmview time): {duck_s / ours_s:.2f}  (target >= 0.8)")
 
 

@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -330,6 +330,18 @@ def check(index: Index, run: Run) -> Check:
     return Check(lost, doubled, rows)
 
 
+def by_period(pairs: Iterable[tuple[float, float]], start: float, period: float,
+              seconds: float) -> list[list[float]]:
+    """Values of (time, value) pairs, one list per ``period`` of the writing from ``start``:
+    does something grow as the soak goes on?"""
+    buckets: list[list[float]] = [[] for _ in range(max(1, round(seconds / period)))]
+    for at, value in pairs:
+        k = int((at - start) // period)
+        if 0 <= k < len(buckets):
+            buckets[k].append(value)
+    return buckets
+
+
 def growth(rss: list[tuple[float, float]], seconds: float) -> tuple[float, float, float]:
     """Mean RSS over the first and the last window of the writing (a minute, or a third of a
     run shorter than three minutes) and the relative growth between them."""
@@ -355,8 +367,20 @@ def report(index: Index, run: Run, seconds: float) -> bool:
           f"{sampler.blank_samples / max(1, sampler.samples):.0%} with placeholder rows; "
           f"mix calls seen in the viewport: {len(sampler.lags):,}")
     seen_ms = [lag * 1000 for lag in sampler.lags]
-    call_times = (run.times[n] for n in range(tally.mix_lines) if starts_call(n))
-    print_lags(seen_ms, [lag * 1000 for lag in caught_up_lags(call_times, sampler)])
+    call_times = [run.times[n] for n in range(tally.mix_lines) if starts_call(n)]
+    caught = caught_up_lags(call_times, sampler)
+    print_lags(seen_ms, [lag * 1000 for lag in caught])
+    period = min(60.0, seconds / 4)
+    caught_at = zip(call_times, caught, strict=False)  # the last calls may never catch up
+    lag_p95 = [percentile(lags, 0.95) * 1000 if lags else float("nan")
+               for lags in by_period(caught_at, run.times[0], period, seconds)]
+    passes = [statistics.median(took) * 1000 if took else float("nan")
+              for took in by_period(((at, took) for at, took, _ in run.passes.runs),
+                                    run.times[0], period, seconds)]
+    print(f"per {period:.0f}s of writing: caught-up p95 ms "
+          + " ".join(f"{ms:.0f}" for ms in lag_p95) + "; indexer pass median ms "
+          + " ".join(f"{ms:.0f}" for ms in passes)
+          + f"; files watched at the end: {len(discover(index.paths)):,}")
 
     first, last, grew = growth(run.rss, seconds)
     peak = max(mb for _, mb in run.rss)

@@ -16,7 +16,9 @@ and memory are not the app's, then appends ``--rate`` lines a second for ``--sec
   written, so they sort below a following view and count only in "caught up".
 
 When time is up, the demo lines due later (session turns minutes apart, batch results) are
-written at once, so every call the writer drew is on disk.
+written at once, so every call the writer drew is on disk. A debug conversation the demo names
+by the same second as an earlier one is not drawn (it would replace that file); one whose bytes
+equal an earlier document's is written and counted, as llmview may take it for a copy.
 
 The app runs headless at 120x40 in this process, ``watch=True``, follow mode on, and its
 viewport is sampled every 20 ms, all as in ``bench/tail_lag.py``. A thread runs a search a
@@ -25,10 +27,12 @@ through ``bench/search.py``'s queries (those that need no ids from its own data)
 process's RSS is read from ``/proc/self/status``; the bench's own bookkeeping in this process
 grows by about 6 bytes per line written (2 MB in 5 minutes at 1,000 lines/s).
 
-After a settle, the index is checked against the writer's tally: mix calls by their keys, the
-others by dialect, and the bytes consumed against the files' sizes. The verdict: nothing lost
-or doubled, p95 lag (first seen) < 250 ms, RSS < 500 MB and flat (the last minute's mean
-within 10% of the first minute's; thirds of the run when it is shorter than three minutes).
+The lag p95 and the indexer's pass time are also shown per minute (quarters of a run shorter
+than four minutes), to see them grow. After a settle (until the index has consumed every byte
+of the watched files), the index is checked against the writer's tally: mix calls by their
+keys, the others by dialect. The verdict: nothing lost or doubled, p95 lag (first seen)
+< 250 ms, RSS < 500 MB and flat (the last minute's mean within 10% of the first minute's;
+thirds of the run when it is shorter than three minutes).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ and memory are not the app's, then appends ``--rate`` lines a second for ``--sec
 When time is up, the demo lines due later (session turns minutes apart, batch results) are
 written at once, so every call the writer drew is on disk. A debug conversation the demo names
 by the same second as an earlier one is not drawn (it would replace that file); one whose bytes
-equal an earlier document's is written and counted, as llmview may take it for a copy.
+equal an earlier document's is written and expected, and the report says how many there were:
+llmview takes such a file for a copy of the one it has read.
 
 The app runs headless at 120x40 in this process, ``watch=True``, follow mode on, and its
 viewport is sampled every 20 ms, all as in ``bench/tail_lag.py``. A thread runs a search a

@@ -18,6 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from llmview.demo import local_iso, utc_iso, utc_naive_iso
+
+LINE_SECONDS = 0.05  # between two lines of a written file
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-20250514", "gemini-2.0-flash"]
 WORDS = ("how do I reset my password for the billing portal and why is the invoice total "
          "different from last month when nothing changed in our plan").split()
@@ -27,11 +30,14 @@ def prompt(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40)))
 
 
-def line_for(n: int, rng: random.Random) -> str:
-    """One line of a realistic mix: interactions, request/response pairs, structlog entries,
-    spans and plain application events."""
+def line_for(n: int, rng: random.Random, ts: float) -> str:
+    """Line ``n`` of a realistic mix: interactions, request/response pairs, structlog entries,
+    spans and plain application events, stamped ``ts`` in each dialect's own time format.
+
+    A call's request id is its first line's number (``i-``, ``r-``, ``s-`` for the three call
+    kinds), so a bench that knows when each line was written knows when each call was; the
+    response of a pair (line ``n``) carries the id of its request (line ``n - 1``)."""
     kind = n % 6
-    ts = 1_763_600_000 + n * 0.05
     model = MODELS[n % len(MODELS)]
     if kind == 0:
         return json.dumps({
@@ -47,21 +53,22 @@ def line_for(n: int, rng: random.Random) -> str:
         })
     if kind == 1:
         return json.dumps({
-            "request_id": f"r-{n // 6}", "timestamp": "2026-11-20T10:00:00.123456",
+            "request_id": f"r-{n}", "timestamp": local_iso(ts),
             "model": model, "messages": [{"role": "user", "content": prompt(rng)}],
             "temperature": 0.2, "max_tokens": 512, "user_id": "u1", "session_id": "s1",
             "trace_id": None,
         })
     if kind == 2:
+        latency_ms = rng.lognormvariate(6.5, 0.5)
         return json.dumps({
-            "request_id": f"r-{n // 6}", "timestamp": "2026-11-20T10:00:01.5",
+            "request_id": f"r-{n - 1}", "timestamp": local_iso(ts + latency_ms / 1000),
             "content": prompt(rng), "finish_reason": "stop", "prompt_tokens": 50,
             "completion_tokens": 20, "total_tokens": 70,
-            "latency_ms": rng.lognormvariate(6.5, 0.5), "estimated_cost": None, "error": None,
+            "latency_ms": latency_ms, "estimated_cost": None, "error": None,
         })
     if kind == 3:
         return json.dumps({
-            "event": "llm_request", "request_id": f"s-{n}", "timestamp": "2026-11-20T10:00:02",
+            "event": "llm_request", "request_id": f"s-{n}", "timestamp": utc_naive_iso(ts),
             "model": model, "provider": "openai", "operation": "completion",
             "prompt_tokens": 120, "completion_tokens": 40, "finish_reason": "stop",
             "latency_ms": 812.5, "user_id": "u2", "session_id": "s9",
@@ -71,19 +78,34 @@ def line_for(n: int, rng: random.Random) -> str:
     if kind == 4:
         return json.dumps({
             "span_id": f"sp-{n}", "trace_id": f"t-{n // 60}", "parent_id": None,
-            "name": "retrieval", "start_time": "2026-11-20T10:00:00",
-            "end_time": "2026-11-20T10:00:00.2", "attributes": {"retrieval.source": "kb"},
+            "name": "retrieval", "start_time": local_iso(ts),
+            "end_time": local_iso(ts + 0.2), "attributes": {"retrieval.source": "kb"},
             "events": [], "status": "ok", "error": None,
         })
     return json.dumps({"level": "info", "message": f"cache warmed {n}",
-                       "timestamp": "2026-11-20T10:00:03Z", "service": "api"})
+                       "timestamp": utc_iso(ts, digits=3), "service": "api"})
+
+
+def starts_call(n: int) -> bool:
+    """Line ``n`` of the mix is the first line of a call (the writer's tally of calls)."""
+    return n % 6 in (0, 1, 3)
+
+
+def call_line(key: str) -> int | None:
+    """The number of the line that started the call with index key ``key`` (``req:r-7`` -> 7);
+    None for a call that is not from this mix."""
+    kind, _, number = key.removeprefix("req:").partition("-")
+    return int(number) if kind in ("i", "r", "s") and number.isdigit() else None
 
 
 def write_file(path: Path, lines: int) -> None:
+    """``lines`` lines 50 ms apart ending now, so time windows (``since:1h``, the metrics
+    windows) select data as they would on a live app."""
     rng = random.Random(1)
+    first = time.time() - lines * LINE_SECONDS
     with path.open("w", encoding="utf-8") as handle:
         for n in range(lines):
-            handle.write(line_for(n, rng) + "\n")
+            handle.write(line_for(n, rng, first + n * LINE_SECONDS) + "\n")
 
 
 DUCKDB_READ = """
@@ -118,6 +140,27 @@ def timed(code: str, *args: str) -> tuple[float, float]:
     return float(seconds), float(rss)
 
 
+def ensure_file(path: Path, lines: int) -> None:
+    """``path`` holding ``lines`` lines of the mix: a kept file of that length is reused."""
+    if path.exists() and sum(1 for _ in path.open()) == lines:
+        return
+    started = time.perf_counter()
+    write_file(path, lines)
+    print(f"wrote {lines:,} lines in {time.perf_counter() - started:.1f}s", flush=True)
+
+
+def contenders(log: Path, work: Path) -> dict[str, tuple[float, float]]:
+    """Seconds and peak RSS MB of DuckDB ``read_json`` loading ``log`` and of llmview indexing
+    it cold, each in a fresh process; both databases stay in ``work`` (``read_json.duckdb``,
+    ``llmview.duckdb``)."""
+    for leftover in work.glob("*.duckdb*"):
+        leftover.unlink()
+    return {
+        "duckdb read_json": timed(DUCKDB_READ, str(log), str(work / "read_json.duckdb")),
+        "llmview cold index": timed(LLMVIEW_INDEX, str(log), str(work / "llmview.duckdb")),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -126,21 +169,15 @@ def main() -> None:
     work = Path(args.keep or tempfile.mkdtemp(prefix="llmview-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "mixed.jsonl"
-    if not log.exists() or sum(1 for _ in log.open()) != args.lines:
-        started = time.perf_counter()
-        write_file(log, args.lines)
-        print(f"wrote {args.lines:,} lines in {time.perf_counter() - started:.1f}s")
+    ensure_file(log, args.lines)
     size_mb = log.stat().st_size / 1e6
-    for leftover in work.glob("*.duckdb*"):
-        leftover.unlink()
-    duck_s, duck_rss = timed(DUCKDB_READ, str(log), str(work / "read_json.duckdb"))
-    ours_s, ours_rss = timed(LLMVIEW_INDEX, str(log), str(work / "llmview.duckdb"))
+    results = contenders(log, work)
     print(f"file: {args.lines:,} lines, {size_mb:.0f} MB")
     print(f"{'':24}{'seconds':>10}{'lines/s':>12}{'MB/s':>8}{'peak RSS MB':>13}")
-    for name, secs, rss in (("duckdb read_json", duck_s, duck_rss),
-                            ("llmview cold index", ours_s, ours_rss)):
+    for name, (secs, rss) in results.items():
         print(f"{name:<24}{secs:>10.2f}{args.lines / secs:>12,.0f}{size_mb / secs:>8.1f}"
               f"{rss:>13,.0f}")
+    duck_s, ours_s = results["duckdb read_json"][0], results["llmview cold index"][0]
     print(f"ratio (read_json time / llmview time): {duck_s / ours_s:.2f}  (target >= 0.8)")
 
 

@@ -4,7 +4,7 @@
 
 The log directory and its index are cached under ``--keep`` (default ``/tmp/llmview-bench-1m``,
 shared with ``bench/scroll.py``): ``DIR/logs/mixed.jsonl`` (written by ``bench/ingest.py``'s
-``write_file``), ``DIR/index.duckdb`` and ``DIR/bench.json`` (line count, cold index time). They
+``ensure_file``), ``DIR/index.duckdb`` and ``DIR/bench.json`` (line count, cold index time). They
 are rebuilt when missing or when ``--lines`` differs. The cold index is timed only when it runs.
 
 Each warm run starts a new interpreter that opens the same index file (nothing new to read),
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ingest import write_file  # noqa: E402
+from ingest import ensure_file  # noqa: E402
 
 DEFAULT_KEEP = Path("/tmp/llmview-bench-1m")
 TARGET_SECONDS = 1.0
@@ -99,9 +99,7 @@ def ensure_index(keep: Path, lines: int) -> Cache:
         return Cache(logs, index_path, lines, meta["calls"], meta["cold_seconds"], False)
     shutil.rmtree(keep, ignore_errors=True)
     logs.mkdir(parents=True)
-    started = time.perf_counter()
-    write_file(logs / "mixed.jsonl", lines)
-    print(f"wrote {lines:,} lines in {time.perf_counter() - started:.1f}s", flush=True)
+    ensure_file(logs / "mixed.jsonl", lines)
     started = time.perf_counter()
     index = Index.open([str(logs)], index_path=str(index_path))
     index.refresh(final=True)

@@ -29,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,12 +61,32 @@ def interaction(request_id: str, ts: float, n: int) -> str:
     }) + "\n"
 
 
-def write_time(key: str) -> float | None:
-    """The write time embedded in a call key ``req:lag-<n>-<time>``; None for seed lines."""
+# What a sampler knows of a call key: the number and write time of the probe line that
+# started the call, or None for a call that is not a probe.
+Probe = Callable[[str], tuple[int, float] | None]
+
+
+def lag_probe(key: str) -> tuple[int, float] | None:
+    """The line number and write time embedded in a call key ``req:lag-<n>-<time>``; None for
+    seed lines."""
     request_id = key.removeprefix("req:")
     if not request_id.startswith("lag-"):
         return None
-    return float(request_id.rsplit("-", 1)[1])
+    _, number, written = request_id.split("-")
+    return int(number), float(written)
+
+
+def paced(rate: int, seconds: float) -> Iterator[int]:
+    """``rate`` lines a second for ``seconds``: how many lines are due now, again and again,
+    sleeping until the next one is due (writers write each batch, then flush)."""
+    total = int(rate * seconds)
+    started = time.monotonic()
+    written = 0
+    while written < total:
+        due = min(total, int((time.monotonic() - started) * rate) + 1)
+        yield due - written
+        written = due
+        time.sleep(max(0.0005, started + written / rate - time.monotonic()))
 
 
 @dataclass
@@ -80,33 +102,40 @@ class Writer:
     done: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        total = int(self.rate * self.seconds)
         started = time.monotonic()
         with self.path.open("a", encoding="utf-8") as handle:
-            while self.written < total:
-                due = min(total, int((time.monotonic() - started) * self.rate) + 1)
-                while self.written < due:
-                    now = time.time()
+            for due in paced(self.rate, self.seconds):
+                for _ in range(due):
+                    # What the key will say (6 decimals): parsed back, it must equal this time,
+                    # or the last line never counts as caught up and the settle times out.
+                    now = round(time.time(), 6)
                     self.times.append(now)
                     handle.write(interaction(f"lag-{self.written}-{now:.6f}", now, self.written))
                     self.written += 1
                 handle.flush()
-                next_due = started + self.written / self.rate
-                time.sleep(max(0.0005, next_due - time.monotonic()))
         self.elapsed = time.monotonic() - started
         self.done.set()
 
 
 @dataclass
 class Sampler:
-    """What the viewport has shown: first-seen lag per request id, in seconds."""
+    """What the viewport has shown: the first-seen lag of each probe call, in seconds, and at
+    each sample the write time of the newest probe in view. Flat arrays, a byte per probe line
+    allocated up front: a soak measures the RSS of the process this runs in."""
 
-    lags: dict[str, float] = field(default_factory=dict)
-    tops: list[tuple[float, float]] = field(default_factory=list)  # (now, top row's write time)
+    probe: Probe
+    capacity: int  # probe line numbers are below this
+    lags: array[float] = field(default_factory=lambda: array("d"))
+    top_at: array[float] = field(default_factory=lambda: array("d"))  # when sampled
+    top_written: array[float] = field(default_factory=lambda: array("d"))  # newest probe in view
     samples: int = 0
     blank_samples: int = 0  # samples with placeholder rows ("…", page not loaded) in view
     max_sample_gap: float = 0.0
+    _seen: bytearray = field(init=False)
     _last: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._seen = bytearray(self.capacity)
 
     def sample(self, table: PagedTable) -> None:
         now = time.time()
@@ -114,34 +143,38 @@ class Sampler:
             self.max_sample_gap = max(self.max_sample_gap, now - self._last)
         self._last = now
         self.samples += 1
-        first = table.row_at(0)
-        top_written = write_time(first["key"]) if first is not None else None
-        if top_written is not None:
-            self.tops.append((now, top_written))
         top = table.scroll_offset.y
         blank = False
+        newest: float | None = None
         for i in range(top, min(table.row_count, top + max(1, table.size.height - 1))):
             row = table.row_at(i)
             blank = blank or row is None
-            if row is None or row["key"] in self.lags:
+            probe = self.probe(row["key"]) if row is not None else None
+            if probe is None:
                 continue
-            written = write_time(row["key"])
-            if written is not None:
-                self.lags[row["key"]] = now - written
+            number, written = probe
+            if newest is None:  # rows are newest first
+                newest = written
+            if not self._seen[number]:
+                self._seen[number] = 1
+                self.lags.append(now - written)
+        if newest is not None:
+            self.top_at.append(now)
+            self.top_written.append(newest)
         self.blank_samples += blank
 
 
-def caught_up_lags(times: list[float], tops: list[tuple[float, float]]) -> list[float]:
-    """Per written line: seconds until the top row was that line or a newer one (the screen
-    had caught up with it), whether or not the line itself was ever in the viewport."""
+def caught_up_lags(times: Iterable[float], sampler: Sampler) -> list[float]:
+    """Per written line: seconds until the newest probe in view was that line or a newer one
+    (the screen had caught up with it), whether or not the line itself was ever in view."""
     lags: list[float] = []
-    k = 0
+    k, tops = 0, len(sampler.top_at)
     for written in times:
-        while k < len(tops) and tops[k][1] < written:
+        while k < tops and sampler.top_written[k] < written:
             k += 1
-        if k == len(tops):
+        if k == tops:
             break
-        lags.append(tops[k][0] - written)
+        lags.append(sampler.top_at[k] - written)
     return lags
 
 
@@ -177,14 +210,13 @@ async def wait_live(app: LlmviewApp, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def settle(index: Index, writer: Writer, sampler: Sampler, table: PagedTable) -> float:
-    """Keep sampling until the index holds every line and the last one is the top row (or
-    time runs out); seconds."""
-    expected, last = SEED_LINES + writer.written, writer.times[-1]
+async def settle(sampler: Sampler, table: PagedTable, done: Callable[[], bool],
+                 timeout: float = SETTLE_SECONDS) -> float:
+    """Keep sampling until ``done()`` (or ``timeout`` runs out); seconds."""
     started = time.monotonic()
-    while time.monotonic() - started < SETTLE_SECONDS:
+    while time.monotonic() - started < timeout:
         sampler.sample(table)
-        if sampler.tops and sampler.tops[-1][1] >= last and index.count() == expected:
+        if done():
             break
         await asyncio.sleep(SAMPLE_SECONDS)
     await asyncio.sleep(0.5)  # one more watch pass must not add anything
@@ -202,7 +234,7 @@ async def run(work: Path, rate: int, seconds: float) -> None:
         sys.exit(f"index not usable as-is: {index.notice}")
     app = LlmviewApp(index, Masker(key=b"k" * 32), watch=True)
     writer = Writer(log, rate, seconds)
-    sampler = Sampler()
+    sampler = Sampler(lag_probe, int(rate * seconds))
     passes = Passes()
     passes.wrap(index)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -216,12 +248,15 @@ async def run(work: Path, rate: int, seconds: float) -> None:
         while not writer.done.is_set():
             sampler.sample(table)
             await asyncio.sleep(SAMPLE_SECONDS)
-        settle_s = await settle(index, writer, sampler, table)
+        expected, last = SEED_LINES + writer.written, writer.times[-1]
+        settle_s = await settle(sampler, table, lambda: (
+            bool(sampler.top_written) and sampler.top_written[-1] >= last
+            and index.count() == expected))
         follow = pane.follow
         cursor = table.cursor_row
         await pilot.press("q")
     report(index, writer, sampler, settle_s, follow, cursor)
-    report_passes(passes, writer)
+    report_passes(passes, writer.times[0] if writer.times else 0.0)
     index.close()
 
 
@@ -230,8 +265,8 @@ def report(index: Index, writer: Writer, sampler: Sampler, settle_s: float, foll
     expected = SEED_LINES + writer.written
     stored = index.count()
     distinct = index.rows("SELECT count(DISTINCT request_id) AS n FROM llm_calls")[0]["n"]
-    seen_ms = [lag * 1000 for lag in sampler.lags.values()]
-    caught_ms = [lag * 1000 for lag in caught_up_lags(writer.times, sampler.tops)]
+    seen_ms = [lag * 1000 for lag in sampler.lags]
+    caught_ms = [lag * 1000 for lag in caught_up_lags(writer.times, sampler)]
     print(f"\nwriter: {writer.written:,} lines in {writer.elapsed:.1f}s "
           f"({writer.written / writer.elapsed:,.0f} lines/s)")
     print(f"samples: {sampler.samples:,} (max gap {sampler.max_sample_gap * 1000:.0f} ms); "
@@ -241,13 +276,7 @@ def report(index: Index, writer: Writer, sampler: Sampler, settle_s: float, foll
     print(f"ids seen in the viewport: {len(seen_ms):,} of {writer.written:,} "
           f"({len(seen_ms) / max(1, writer.written):.0%}; the rest scrolled past between "
           "redraws)")
-    print(f"\n{'lag ms':<34}{'lines':>8}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}{'mean':>7}")
-    for name, lags in (("first seen in the viewport", seen_ms),
-                       ("screen caught up (every line)", caught_ms)):
-        if lags:
-            print(f"{name:<34}{len(lags):>8,}{percentile(lags, 0.5):>7.0f}"
-                  f"{percentile(lags, 0.95):>7.0f}{percentile(lags, 0.99):>7.0f}"
-                  f"{max(lags):>7.0f}{statistics.fmean(lags):>7.0f}")
+    print_lags(seen_ms, caught_ms)
     if seen_ms:
         verdict = "ok" if percentile(seen_ms, 0.95) < TARGET_P95_MS else "MISSED"
         print(f"target p95 < {TARGET_P95_MS:.0f} ms (first seen): {verdict}")
@@ -256,9 +285,20 @@ def report(index: Index, writer: Writer, sampler: Sampler, settle_s: float, foll
           f"{'ok' if stored == distinct == expected else 'MISMATCH'}")
 
 
-def report_passes(passes: Passes, writer: Writer) -> None:
-    """How often the watcher ran a refresh pass during the writing, and what each cost."""
-    started = writer.times[0] if writer.times else 0.0
+def print_lags(seen_ms: list[float], caught_ms: list[float]) -> None:
+    """The two lags' percentiles, a row each."""
+    print(f"\n{'lag ms':<34}{'lines':>8}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}{'mean':>7}")
+    for name, lags in (("first seen in the viewport", seen_ms),
+                       ("screen caught up (every line)", caught_ms)):
+        if lags:
+            print(f"{name:<34}{len(lags):>8,}{percentile(lags, 0.5):>7.0f}"
+                  f"{percentile(lags, 0.95):>7.0f}{percentile(lags, 0.99):>7.0f}"
+                  f"{max(lags):>7.0f}{statistics.fmean(lags):>7.0f}")
+
+
+def report_passes(passes: Passes, started: float) -> None:
+    """How often the watcher ran a refresh pass after ``started`` (the first line written),
+    and what each cost."""
     runs = [run for run in passes.runs if run[0] >= started and run[2] > 0]
     if len(runs) < 2:
         return

@@ -31,6 +31,11 @@ def screen_text(app: Any) -> str:
     return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
 
 
+def row_of(table: Any, field: str, value: Any) -> int:
+    """The row of a ``PagedTable`` (loaded pages) whose ``field`` is ``value``."""
+    return next(n for n in range(table.row_count) if table.row_at(n)[field] == value)
+
+
 def interaction(n: int, content: str, *, model: str = "gpt-4o", ts: float | None = None,
                 **extra: Any) -> str:
     return json.dumps({

@@ -13,7 +13,7 @@ from llmview.ui.screens.call import CallScreen
 from llmview.ui.screens.call_compare import CallCompareScreen
 from llmview.ui.widgets.paged_table import PagedTable
 
-from .conftest import make_app, screen_text
+from .conftest import make_app, row_of, screen_text
 from .test_app import settle
 
 SYSTEM = "You are a support bot for ACME. Answer in one sentence."
@@ -55,19 +55,15 @@ def two_runs(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def row_of(table: PagedTable, key: str) -> int:
-    return next(n for n in range(table.row_count) if table.row_at(n)["key"] == key)
-
-
 async def test_mark_two_calls_and_compare(two_runs: Path) -> None:
     app = make_app(two_runs)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         table = app.query_one("#calls", PagedTable)
-        table.cursor_row = row_of(table, "req:req-1")
+        table.cursor_row = row_of(table, "key", "req:req-1")
         await pilot.press("c")
         assert "◆" in screen_text(app)
-        table.cursor_row = row_of(table, "req:req-2")
+        table.cursor_row = row_of(table, "key", "req:req-2")
         await pilot.press("c")
         screen = await compared(pilot)
         text = screen_text(app)

@@ -20,8 +20,8 @@ from textual.widgets import TabbedContent
 
 from llmview.core.index import Index
 from llmview.core.pii import Masker
-from llmview.ui.messages import OpenTrace
 from llmview.ui.app import LlmviewApp
+from llmview.ui.messages import OpenTrace
 from llmview.ui.screens.call import CallScreen
 from llmview.ui.widgets.chat_message import ChatMessage
 from llmview.ui.widgets.json_view import JsonView, json_text

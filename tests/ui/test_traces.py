@@ -23,7 +23,7 @@ from llmview.ui.widgets.paged_table import PagedTable
 from llmview.ui.widgets.waterfall import Waterfall
 from tests.fixtures import otel
 
-from .conftest import screen_text
+from .conftest import row_of, screen_text
 
 pytestmark = pytest.mark.usefixtures("utc")  # times on screen are local
 
@@ -108,10 +108,6 @@ async def open_trace(pilot: Any, trace_id: str) -> Waterfall:
     pilot.app.open_trace(trace_id)
     await settle(pilot)
     return pilot.app.screen.query_one(Waterfall)
-
-
-def row_of(table: PagedTable, trace_id: str) -> int:
-    return next(n for n in range(table.row_count) if table.row_at(n)["trace_id"] == trace_id)
 
 
 async def test_the_list_searches_and_opens_a_trace(logs: Path) -> None:
@@ -257,10 +253,10 @@ async def test_mark_two_traces_and_compare(logs: Path, tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         table = app.query_one("#traces", PagedTable)
-        table.cursor_row = row_of(table, B)
+        table.cursor_row = row_of(table, "trace_id", B)
         await pilot.press("c")
         assert "◆" in screen_text(app)
-        table.cursor_row = row_of(table, second)
+        table.cursor_row = row_of(table, "trace_id", second)
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, TraceCompareScreen)

@@ -69,12 +69,12 @@ from tail_lag import (  # noqa: E402
     Probe,
     Sampler,
     caught_up_lags,
+    follow_when_live,
     paced,
     percentile,
     print_lags,
     report_passes,
     settle,
-    wait_live,
 )
 
 from llmview.core.index import Index  # noqa: E402
@@ -91,7 +91,7 @@ from llmview.demo import (  # noqa: E402
 )
 from llmview.ui.app import LlmviewApp  # noqa: E402
 from llmview.ui.panes.requests import CallSource  # noqa: E402
-from llmview.ui.widgets.paged_table import PAGE_ROWS, PagedTable  # noqa: E402
+from llmview.ui.widgets.paged_table import PAGE_ROWS  # noqa: E402
 
 DEMO_SHARE = 0.5  # of the lines written; the mix fills the rest, so the rate holds
 SEED_CALLS = 400
@@ -271,10 +271,7 @@ async def soak(logs: Path, index: Index, rate: int, seconds: float) -> Run:
     passes = Passes()
     passes.wrap(index)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_live(app)
-        await pilot.press("f")
-        await asyncio.sleep(0.5)
-        table = app.query_one("#calls", PagedTable)
+        table = await follow_when_live(app, pilot)
         rss = [(0.0, rss_mb())]
         cpu = time.process_time()
         go.set()

@@ -33,6 +33,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from llmview.core.index import Index
 from llmview.core.pii import Masker
@@ -202,12 +203,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def wait_live(app: LlmviewApp, timeout: float = 60.0) -> None:
+async def follow_when_live(app: LlmviewApp, pilot: Any, timeout: float = 60.0) -> PagedTable:
+    """Wait for the first index to finish, turn follow on, and return the calls table: where
+    the newest call shows the moment it is indexed."""
     deadline = time.monotonic() + timeout
     while app.query_one("#status").state != "live":  # type: ignore[attr-defined]
         if time.monotonic() > deadline:
             sys.exit("the app never became live")
         await asyncio.sleep(0.05)
+    await pilot.press("f")
+    await asyncio.sleep(0.5)
+    return app.query_one("#calls", PagedTable)
 
 
 async def settle(sampler: Sampler, table: PagedTable, done: Callable[[], bool],
@@ -238,10 +244,7 @@ async def run(work: Path, rate: int, seconds: float) -> None:
     passes = Passes()
     passes.wrap(index)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_live(app)
-        await pilot.press("f")
-        await asyncio.sleep(0.5)
-        table = app.query_one("#calls", PagedTable)
+        table = await follow_when_live(app, pilot)
         pane = app.query_one(RequestsPane)
         thread = threading.Thread(target=writer.run, daemon=True)
         thread.start()

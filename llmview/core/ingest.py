@@ -287,21 +287,23 @@ def _copied_from(known: list[FileState], path: Path, st: os.stat_result) -> File
 
 
 def _copy_pending(original: FileState, source: Path, path: Path, st: os.stat_result) -> bool:
-    """Whether a new file that begins like a file still here and still being read is its copy
-    (copytruncate has copied but not yet truncated, a rotated file is being compressed) rather
-    than a file of its own that starts the same way. A copy brings nothing new: it is left alone
-    until the original is truncated or gone, then continues where the original's reading
-    stopped. It is a copy if its last bytes are the original's at the same place, or if the
-    original was truncated meanwhile (or, unreadable for now, until the next pass)."""
-    end = st.st_size
+    """Whether a new file that begins like a file still here and still being read holds what
+    was indexed of it (a copy by copytruncate before the truncation, a rotated file being
+    compressed, a rewritten version about to be renamed over it) rather than being a file of
+    its own that starts the same way. Such a copy brings nothing new yet: it waits until the
+    original is truncated or gone, then continues where the original's reading stopped. It
+    holds what was indexed if the bytes before the original's offset are the same in both, or
+    if the original was truncated meanwhile (or, unreadable for now, until the next pass)."""
+    start = max(0, original.offset - HEAD_BYTES)
     try:
         with open_as(source, (original.dev, original.inode)) as was, \
                 open_as(path, (st.st_dev, st.st_ino)) as new:
             if not _starts_with(original, head_of(was)) or is_gzip(new):
                 return True  # truncated since; or compressed, its bytes not comparable
-            was.seek(max(0, end - HEAD_BYTES))
-            new.seek(max(0, end - HEAD_BYTES))
-            return was.read(HEAD_BYTES) == new.read(HEAD_BYTES)
+            was.seek(start)
+            new.seek(start)
+            length = original.offset - start
+            return was.read(length) == new.read(length)
     except OSError:
         return True
 

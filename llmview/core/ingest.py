@@ -156,10 +156,11 @@ class Indexer:
 
     def _chunks(self, state: FileState, path: Path, *, final: bool) -> Iterator[Chunk]:
         """The new records of one file, a chunk at a time, all read through one handle on the
-        file's own inode. A file that cannot be read yields one problem and is not retried
-        until it changes."""
+        file's own inode. A file that cannot be read yields one problem, and no other while it
+        keeps failing the same way; each pass tries again, so a fixed permission is noticed."""
         try:
             with open_as(path, (state.dev, state.inode)) as handle:
+                state.error = None
                 head = head_of(handle)
                 if not _starts_with(state, head):
                     return  # rewritten since it was matched: the next pass sees it as new
@@ -180,10 +181,11 @@ class Indexer:
         except Moved:
             return  # rotated away since the stat: read under its new name next pass
         except OSError as exc:
-            state.size = state.offset
-            problem = Item(state.line_no, state.offset, 0,
-                           problem=f"cannot read file: {exc.strerror or exc}")
-            yield Chunk([problem], state.offset, state.line_no)
+            reason = f"cannot read file: {exc.strerror or exc}"
+            if reason != state.error:
+                state.error = reason
+                problem = Item(state.line_no, state.offset, 0, problem=reason)
+                yield Chunk([problem], state.offset, state.line_no)
 
     def _add_chunk(self, batch: Batch, state: FileState, chunk: Chunk) -> None:
         """Records and the offset they bring the file to go into the same batch."""

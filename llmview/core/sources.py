@@ -52,6 +52,7 @@ class FileState:
     size: int = 0
     mtime: float = 0.0
     gone: bool = False
+    error: str | None = None  # why it could not be read: reported once, not at every pass
 
     @property
     def gzipped(self) -> bool:

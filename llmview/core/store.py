@@ -205,14 +205,14 @@ class Store:
     def file_states(self) -> list[FileState]:
         rows = self.con.execute(
             'SELECT file_id, path, dev, inode, head_hash, kind, "offset", line_no, size, mtime,'
-            " gone FROM files ORDER BY file_id"
+            " gone, error FROM files ORDER BY file_id"
         ).fetchall()
         states = []
-        for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone in rows:
+        for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone, error in rows:
             head_hash, _, head_len = (head or ":0").rpartition(":")
             states.append(FileState(fid, path, dev or 0, inode or 0, head_hash, int(head_len),
                                     kind or "lines", offset or 0, line_no or 0, size or 0,
-                                    mtime or 0.0, bool(gone)))
+                                    mtime or 0.0, bool(gone), error))
         return states
 
     def next_file_id(self) -> int:
@@ -256,9 +256,9 @@ class Store:
     def _save_file(self, s: FileState) -> None:
         self.con.execute(
             'INSERT OR REPLACE INTO files (file_id, path, dev, inode, head_hash, kind, size, mtime,'
-            ' "offset", line_no, gone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            ' "offset", line_no, gone, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             [s.file_id, s.path, s.dev, s.inode, f"{s.head_hash}:{s.head_len}", s.kind, s.size,
-             s.mtime, s.offset, s.line_no, s.gone],
+             s.mtime, s.offset, s.line_no, s.gone, s.error],
         )
 
     def _next_seqs(self, count: int) -> range:

@@ -4,6 +4,7 @@ processes, a live watcher on its own thread, and the exactly-once check every te
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import subprocess
@@ -77,9 +78,20 @@ def finish_writer(proc: subprocess.Popen[str], *, stop: bool = False,
 
 
 def unprivileged() -> dict[str, Any]:
-    """Popen arguments that run a child as an ordinary user: root reads and writes everything,
-    so permission faults only show for someone else."""
-    return {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
+    """Popen arguments that make a child obey file permissions: root passes every permission
+    check, so as root the child drops the capabilities that let it (it stays root otherwise,
+    so that it can still run the interpreter and reach the test's private directories)."""
+    return {"preexec_fn": _drop_permission_override} if os.geteuid() == 0 else {}
+
+
+def _drop_permission_override() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # <linux/prctl.h>, capability.h
 
 
 # --- waiting ----------------------------------------------------------------------------------

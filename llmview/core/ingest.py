@@ -1,6 +1,7 @@
 """The indexer: find what is new in the watched files, normalize it, and commit it with the
-files' offsets. One pass is ``refresh``; ``watch`` repeats it when watchfiles says something
-changed, and on a timer, because file events are only hints (NFS, editors, rotations)."""
+files' offsets. One pass is ``Indexer.refresh``; ``watch`` repeats a pass when watchfiles says
+something changed, and on a timer, because file events are only hints (NFS, editors,
+rotations)."""
 
 from __future__ import annotations
 
@@ -207,25 +208,27 @@ class Indexer:
                 for record in normalize(value, Context(path=name, tz=self.tz)):
                     batch.add(record, where)
 
-    # --- watching -------------------------------------------------------------------------
 
-    async def watch(self, on_change: Callable[[RefreshResult], None],
-                    stop: asyncio.Event, *, poll: bool = False) -> None:
-        """Refresh whenever watchfiles reports a change under the paths, and every
-        ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines."""
-        from watchfiles import awatch
 
-        roots = sorted(watch_roots(self.paths))
-        changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
-                         rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
-                         force_polling=poll, recursive=True)
-        async for _ in changes:
-            try:
-                result = await asyncio.to_thread(self.refresh)
-            except SourceError:
-                continue  # a path vanished for a moment (rotation); the next pass sees it
-            if result.changed:
-                on_change(result)
+async def watch(paths: list[str], refresh: Callable[[], RefreshResult],
+                on_change: Callable[[RefreshResult], None], stop: asyncio.Event, *,
+                poll: bool = False) -> None:
+    """Run ``refresh`` (in a thread) whenever watchfiles reports a change under ``paths``, and
+    every ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines. The
+    pass is the caller's, so that the façade's locking and recovery apply to it."""
+    from watchfiles import awatch
+
+    roots = sorted(watch_roots(paths))
+    changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
+                     rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
+                     force_polling=poll, recursive=True)
+    async for _ in changes:
+        try:
+            result = await asyncio.to_thread(refresh)
+        except SourceError:
+            continue  # a path vanished for a moment (rotation); the next pass sees it
+        if result.changed:
+            on_change(result)
 
 
 def watch_roots(paths: list[str]) -> set[str]:

@@ -110,6 +110,19 @@ def _rebuild(target: Path, reason: str) -> Opened:
     return Opened(_prepare(con), str(target), notice=f"{reason}; rebuilt it from the logs")
 
 
+def is_damage(exc: BaseException) -> bool:
+    """DuckDB found the index file damaged: a block failed its checksum. Only the blocks a
+    query reads are checked, so this can surface long after the index opened cleanly."""
+    import duckdb
+
+    return isinstance(exc, duckdb.Error) and "corrupt database file" in str(exc).lower()
+
+
+def replace_damaged(opened: Opened, exc: BaseException) -> Opened:
+    """A fresh, empty index in place of a damaged one, whose connections the caller closed."""
+    return _rebuild(Path(opened.path), f"index {opened.path} was damaged ({_first_line(exc)})")
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ PREVIEW_CHARS = 160
 
 class StoreError(Exception):
     """The index cannot be used; the message says what to do."""
+
+
+# DuckDB's words for a write the file system refused, ending with the system's reason.
+_REFUSED_WRITE = re.compile(r'Could not (?:write|fsync|truncate) file "[^"]*": [^"\n.]+')
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -232,11 +237,26 @@ class Store:
         row = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
         return int(row[0])
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All of it or none of it. A write the file system refuses (disk full, quota, file
+        size limit) becomes a ``StoreError`` that says so in one line."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # a failed COMMIT has ended it already
+                self.con.execute("ROLLBACK")
+            refused = _REFUSED_WRITE.search(str(exc))
+            if refused is None:
+                raise
+            raise StoreError(f"the index could not be written ({refused.group(0)}); free some "
+                             "disk space, or run with --no-index") from exc
+
     def commit(self, batch: Batch) -> None:
         """Rows and offsets together, or neither."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for state in batch.files.values():
                 self._save_file(state)
             if batch.calls:
@@ -251,20 +271,11 @@ class Store:
                 self._insert_sources(batch.sources)
             if batch.calls or batch.spans:
                 self._reconcile(batch)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def save_files(self, states: Iterable[FileState]) -> None:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for state in states:
                 self._save_file(state)
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     def _save_file(self, s: FileState) -> None:
         self.con.execute(

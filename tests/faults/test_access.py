@@ -2,9 +2,10 @@
 root, the indexer runs without the capabilities that let root read everything): a read-only
 log directory indexes as usual, and a file that cannot be read is one problem row, however
 many passes and restarts see it, while the rest is indexed; once it can be read, its calls
-arrive.
+arrive; an index directory that exists but is read-only means an in-memory index and a notice.
 
-``tests/store/test_tailing.py`` checks the problem exists, but not as root and not its count."""
+``tests/store/test_tailing.py`` checks the problem exists, but not as root and not its count;
+``tests/store/test_open.py`` an index directory that cannot be made."""
 
 from __future__ import annotations
 
@@ -62,3 +63,15 @@ def test_unreadable_file_is_one_problem_until_it_can_be_read(tmp_path: Path) -> 
     seen = index_as_user(logs, db)
     assert seen["calls"] == 14
     assert seen["problems"] == ["cannot read file: Permission denied"]
+
+
+def test_read_only_index_directory_means_in_memory(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / LOG_NAME).write_text(pairs([f"mem{n}" for n in range(5)]))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o555)
+    seen = index_as_user(logs, cache / "index.duckdb")
+    assert seen == {"calls": 5, "problems": [], "notice": f"index directory {cache} is not "
+                    "writable; using a temporary in-memory index"}

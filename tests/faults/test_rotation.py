@@ -35,6 +35,6 @@ def test_rotation_while_watched(tmp_path: Path, how: str, every: float) -> None:
         ids = finish_writer(writer)
         wait_until(lambda: len(indexed_ids(index)) >= len(ids), what="every call indexed")
     rotated = len(list(logs.glob(LOG_NAME + ".*")))
-    assert rotated >= 3 if every == 0.5 else rotated >= 15
+    assert rotated >= (3 if every == 0.5 else 15)
     index.refresh(final=True)
     assert_exactly_once(index, ids)

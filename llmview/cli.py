@@ -229,6 +229,7 @@ def open_index(args: argparse.Namespace, paths: list[str]) -> Any:
 
 
 def notice(message: str) -> None:
+    """A fallback or rebuild of the index: worth a line on stderr, not a failure."""
     print(f"llmview: {message}", file=sys.stderr)
 
 

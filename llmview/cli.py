@@ -218,14 +218,19 @@ def index_target(args: argparse.Namespace) -> str | bool | None:
 
 
 def open_index(args: argparse.Namespace, paths: list[str]) -> Any:
-    """Open and bring up to date the index over ``paths``, reporting any fallback once."""
+    """Open and bring up to date the index over ``paths``, reporting any fallback or rebuild
+    once, when it happens."""
     from .core.index import Index
 
-    index = Index.open(paths, index_path=index_target(args), tz=parse_tz(args.tz))
-    if index.notice:
-        print(f"llmview: {index.notice}", file=sys.stderr)
+    index = Index.open(paths, index_path=index_target(args), tz=parse_tz(args.tz),
+                       on_notice=notice)
     index.refresh(final=True)
     return index
+
+
+def notice(message: str) -> None:
+    """A fallback or rebuild of the index: worth a line on stderr, not a failure."""
+    print(f"llmview: {message}", file=sys.stderr)
 
 
 def parse_tz(name: str | None) -> Any:

@@ -3,6 +3,7 @@ UI and the CLI ask (pages of calls, one call in full, totals). Nothing outside c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .query import Compiled, compile_query
 from .sources import discover, read_range
-from .store import Opened, Store, open_index
+from .store import Opened, Store, is_damage, open_index, replace_damaged
 
 if TYPE_CHECKING:
     from .ingest import Indexer, Progress, RefreshResult
@@ -53,20 +54,32 @@ def default_index_path(paths: list[str]) -> Path:
 
 class Index:
     """An index over log paths. Safe to query from several threads (a cursor per thread) while
-    one thread refreshes it."""
+    one thread refreshes it.
 
-    def __init__(self, opened: Opened, paths: list[str], *, tz: tzinfo | None = None) -> None:
+    The index is a cache of the logs: when DuckDB finds the file damaged, in a pass or in a
+    query, it is replaced by a fresh one, filled again from the logs, and the query retried;
+    ``on_notice`` hears of it (and of any fallback when opening) in one line."""
+
+    def __init__(self, opened: Opened, paths: list[str], *, tz: tzinfo | None = None,
+                 on_notice: Callable[[str], None] | None = None) -> None:
         self.opened = opened
         self.paths = paths
         self.store = Store(opened.con)
         self._indexer: Indexer | None = None
         self.tz = tz
+        self.on_notice = on_notice
+        self.generation = 0  # a new connection's: what was built on an older one is gone
         self._local = threading.local()
+        self._cursors: list[Any] = []
         self._write_lock = threading.Lock()
+        self._final = False  # the last pass's, repeated when a damaged index is filled again
+        if opened.notice and on_notice is not None:
+            on_notice(opened.notice)
 
     @classmethod
     def open(cls, paths: list[str], *, index_path: str | None | bool = True,
-             tz: tzinfo | None = None) -> Index:
+             tz: tzinfo | None = None,
+             on_notice: Callable[[str], None] | None = None) -> Index:
         """``index_path`` True: the default cache location; None/False: in memory; a string:
         that file. Raises ``SourceError`` for a path that does not exist."""
         discover(paths)  # fail early, with a clear message, on a missing path
@@ -74,7 +87,7 @@ class Index:
             target: str | None = str(default_index_path(paths))
         else:
             target = index_path or None
-        return cls(open_index(target), paths, tz=tz)
+        return cls(open_index(target), paths, tz=tz, on_notice=on_notice)
 
     @property
     def notice(self) -> str | None:
@@ -102,11 +115,41 @@ class Index:
     def refresh(self, *, final: bool = False,
                 on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
         with self._write_lock:
+            self._final = final
+            generation = self.generation
+            try:
+                return self.indexer.refresh(final=final, on_batch=on_batch)
+            except Exception as exc:
+                if not is_damage(exc):
+                    raise
+                self._replace_damaged(exc, generation)
             return self.indexer.refresh(final=final, on_batch=on_batch)
 
     async def watch(self, on_change: Callable[[RefreshResult], None], stop: Any, *,
                     poll: bool = False) -> None:
-        await self.indexer.watch(on_change, stop, poll=poll)
+        from .ingest import watch
+
+        await watch(self.paths, self.refresh, on_change, stop, poll=poll)
+
+    def _replace_damaged(self, exc: Exception, generation: int) -> bool:
+        """Swap the damaged index for a fresh one, unless another thread already did since
+        ``generation``; True if this call did, and then the caller fills it again. Called
+        with the write lock held."""
+        if generation != self.generation:
+            return False
+        for cur in [*self._cursors, self.opened.con]:  # all of them, or DuckDB keeps the file
+            with contextlib.suppress(Exception):
+                cur.close()
+        self._cursors.clear()
+        self.opened = replace_damaged(self.opened, exc)
+        self.store = Store(self.opened.con)
+        if self._indexer is not None:
+            self._indexer.store = self.store
+        self._local = threading.local()
+        self.generation += 1
+        if self.opened.notice and self.on_notice is not None:
+            self.on_notice(self.opened.notice)
+        return True
 
     # --- reading --------------------------------------------------------------------------
 
@@ -115,11 +158,23 @@ class Index:
         if cur is None:
             cur = self.opened.con.cursor()
             self._local.cursor = cur
+            self._cursors.append(cur)
         return cur
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.cursor()
-        result = cur.execute(sql, params or [])
+        generation = self.generation
+        try:
+            return self._fetch(sql, params)
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            with self._write_lock:
+                if self._replace_damaged(exc, generation):
+                    self.indexer.refresh(final=self._final)
+        return self._fetch(sql, params)
+
+    def _fetch(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
+        result = self.cursor().execute(sql, params or [])
         names = [d[0] for d in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 

@@ -1,6 +1,7 @@
 """The indexer: find what is new in the watched files, normalize it, and commit it with the
-files' offsets. One pass is ``refresh``; ``watch`` repeats it when watchfiles says something
-changed, and on a timer, because file events are only hints (NFS, editors, rotations)."""
+files' offsets. One pass is ``Indexer.refresh``; ``watch`` repeats a pass when watchfiles says
+something changed, and on a timer, because file events are only hints (NFS, editors,
+rotations)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,13 @@ from .sources import (
     Chunk,
     FileState,
     Item,
+    Moved,
     SourceError,
     discover,
     hash_bytes,
     head_of,
+    is_gzip,
+    open_as,
     read_new,
     sniff_kind,
 )
@@ -97,8 +101,12 @@ class Indexer:
 
     def _match(self, states: list[FileState], paths: list[Path]) -> list[tuple[FileState, Path]]:
         """Pair each present file with what the index knows of it, deciding new, renamed,
-        truncated or re-created. Files that vanished are marked gone."""
-        by_inode = {(s.dev, s.inode): s for s in states if not s.gone}
+        truncated, re-created or back after a moment away. Files that vanished are marked gone."""
+        by_inode: dict[tuple[int, int], FileState] = {}
+        for state in states:  # a live state speaks for its inode, else the latest gone one
+            known = by_inode.get((state.dev, state.inode))
+            if known is None or known.gone or not state.gone:
+                by_inode[(state.dev, state.inode)] = state
         present: dict[tuple[int, int], tuple[Path, os.stat_result]] = {}
         for path in paths:
             try:
@@ -111,18 +119,29 @@ class Indexer:
         changed: list[FileState] = []
         for inode_key, (path, st) in present.items():
             state = by_inode.get(inode_key)
-            if state is not None and not _same_content(state, path, st):
-                state.gone = True  # truncated or re-created: what it holds now is new
-                changed.append(state)
-                state = None
-            if state is None:
-                state = _new_state(next_id, path, st)
-                next_id += 1
-                _continue_copy(state, states, path, st)
-                changed.append(state)
-            elif state.path != str(path):
-                state.path = str(path)  # renamed, e.g. rotated to app.log.1
-                changed.append(state)
+            try:
+                if state is not None and not _same_content(state, path, st):
+                    if not state.gone:  # truncated or re-created: what it holds now is new
+                        state.gone = True
+                        changed.append(state)
+                    state = None
+                if state is None:
+                    original = _copied_from(states, path, st)
+                    if original is not None and not original.gone and (
+                            (original.dev, original.inode) in present):
+                        source = present[(original.dev, original.inode)][0]
+                        if _copy_pending(original, source, path, st):
+                            continue  # see _copy_pending
+                        original = None  # it only begins like a file still being read
+                    state = _new_state(next_id, path, st, original)
+                    next_id += 1
+                    changed.append(state)
+                elif state.gone or state.path != str(path):
+                    # Back after a rotation hid it from one pass, or renamed (app.log.1).
+                    state.gone, state.path = False, str(path)
+                    changed.append(state)
+            except Moved:
+                continue  # renamed between stat and open: the next pass finds its new name
             if state.gzipped and state.size == st.st_size and state.line_no > 0:
                 continue  # a compressed file is read once
             if st.st_size > state.offset or state.gzipped or _partial_pending(state, st):
@@ -137,25 +156,37 @@ class Indexer:
         return plan
 
     def _chunks(self, state: FileState, path: Path, *, final: bool) -> Iterator[Chunk]:
-        """The new records of one file, a chunk at a time. A file that cannot be read yields
-        one problem and is not retried until it changes."""
+        """The new records of one file, a chunk at a time, all read through one handle on the
+        file's own inode. A file that cannot be read yields one problem, and no other while it
+        keeps failing the same way; each pass tries again, so a fixed permission is noticed."""
         try:
-            if state.head_len < HEAD_BYTES:
-                head = head_of(path)
-                if state.offset == 0:
-                    state.kind = sniff_kind(path, head)
-                state.head_hash, state.head_len = hash_bytes(head), len(head)
-            while True:
-                start = state.offset
-                chunk = read_new(state, path, final=final)
-                yield chunk  # the caller moves state.offset to chunk.offset
-                if chunk.offset == start or state.gzipped or state.kind == "concat":
-                    return
+            with open_as(path, (state.dev, state.inode)) as handle:
+                state.error = None
+                head = head_of(handle)
+                if not _starts_with(state, head):
+                    return  # rewritten since it was matched: the next pass sees it as new
+                if state.head_len < HEAD_BYTES:
+                    if state.offset == 0:
+                        state.kind = sniff_kind(path.name, head, gzipped=is_gzip(handle))
+                    state.head_hash, state.head_len = hash_bytes(head), len(head)
+                while True:
+                    start = state.offset
+                    chunk = read_new(state, handle, final=final)
+                    if not _starts_with(state, head_of(handle, state.head_len)):
+                        # Truncated (copytruncate) while being read: the chunk may hold bytes
+                        # of the new content, read at the old content's offset.
+                        return
+                    yield chunk  # the caller moves state.offset to chunk.offset
+                    if chunk.offset == start or state.gzipped or state.kind == "concat":
+                        return
+        except Moved:
+            return  # rotated away since the stat: read under its new name next pass
         except OSError as exc:
-            state.size = state.offset
-            problem = Item(state.line_no, state.offset, 0,
-                           problem=f"cannot read file: {exc.strerror or exc}")
-            yield Chunk([problem], state.offset, state.line_no)
+            reason = f"cannot read file: {exc.strerror or exc}"
+            if reason != state.error:
+                state.error = reason
+                problem = Item(state.line_no, state.offset, 0, problem=reason)
+                yield Chunk([problem], state.offset, state.line_no)
 
     def _add_chunk(self, batch: Batch, state: FileState, chunk: Chunk) -> None:
         """Records and the offset they bring the file to go into the same batch."""
@@ -177,25 +208,27 @@ class Indexer:
                 for record in normalize(value, Context(path=name, tz=self.tz)):
                     batch.add(record, where)
 
-    # --- watching -------------------------------------------------------------------------
 
-    async def watch(self, on_change: Callable[[RefreshResult], None],
-                    stop: asyncio.Event, *, poll: bool = False) -> None:
-        """Refresh whenever watchfiles reports a change under the paths, and every
-        ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines."""
-        from watchfiles import awatch
 
-        roots = sorted(watch_roots(self.paths))
-        changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
-                         rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
-                         force_polling=poll, recursive=True)
-        async for _ in changes:
-            try:
-                result = await asyncio.to_thread(self.refresh)
-            except SourceError:
-                continue  # a path vanished for a moment (rotation); the next pass sees it
-            if result.changed:
-                on_change(result)
+async def watch(paths: list[str], refresh: Callable[[], RefreshResult],
+                on_change: Callable[[RefreshResult], None], stop: asyncio.Event, *,
+                poll: bool = False) -> None:
+    """Run ``refresh`` (in a thread) whenever watchfiles reports a change under ``paths``, and
+    every ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines. The
+    pass is the caller's, so that the façade's locking and recovery apply to it."""
+    from watchfiles import awatch
+
+    roots = sorted(watch_roots(paths))
+    changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
+                     rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
+                     force_polling=poll, recursive=True)
+    async for _ in changes:
+        try:
+            result = await asyncio.to_thread(refresh)
+        except SourceError:
+            continue  # a path vanished for a moment (rotation); the next pass sees it
+        if result.changed:
+            on_change(result)
 
 
 def watch_roots(paths: list[str]) -> set[str]:
@@ -221,33 +254,63 @@ def _same_content(state: FileState, path: Path, st: os.stat_result) -> bool:
     if not state.head_len:
         return True
     try:
-        return hash_bytes(head_of(path, state.head_len)) == state.head_hash
+        with open_as(path, (st.st_dev, st.st_ino)) as handle:
+            return hash_bytes(head_of(handle, state.head_len)) == state.head_hash
     except OSError:
         return True
+
+
+def _starts_with(state: FileState, head: bytes) -> bool:
+    """The file still begins with the head read before, so it holds the content the state's
+    offset counts bytes of."""
+    return not state.head_len or hash_bytes(head[:state.head_len]) == state.head_hash
 
 
 MIN_COPY_HEAD = 256  # shorter heads are too likely to be shared by unrelated files
 
 
-def _continue_copy(state: FileState, known: list[FileState], path: Path,
-                   st: os.stat_result) -> None:
-    """A new inode holding content the index already read (a copy made by copytruncate, a move
-    across file systems, a rotated file compressed to ``.gz``) continues where that reading
-    stopped, so its records are not indexed twice."""
+def _copied_from(known: list[FileState], path: Path, st: os.stat_result) -> FileState | None:
+    """The file a new inode is a copy of (made by copytruncate, a move across file systems, a
+    rotated file compressed to ``.gz``): the one with the same head read furthest, since all
+    of them hold the same records and that much of them is indexed."""
     gz = path.name.endswith(".gz")
-    for old in known:
-        if old.head_len < MIN_COPY_HEAD or (not gz and st.st_size < old.offset):
-            continue
-        try:
-            head = head_of(path, old.head_len)
-        except OSError:
-            return
-        if hash_bytes(head) == old.head_hash:
-            state.offset, state.line_no = old.offset, old.line_no
-            state.head_hash, state.head_len = old.head_hash, old.head_len
-            kind = old.kind.removeprefix("gzip-")
-            state.kind = f"gzip-{kind}" if gz else kind
-            return
+    best: FileState | None = None
+    heads: dict[int, str] = {}
+    try:
+        with open_as(path, (st.st_dev, st.st_ino)) as handle:
+            for old in known:
+                if old.head_len < MIN_COPY_HEAD or (not gz and st.st_size < old.offset) or (
+                        best is not None and old.offset <= best.offset):
+                    continue
+                if old.head_len not in heads:
+                    heads[old.head_len] = hash_bytes(head_of(handle, old.head_len))
+                if heads[old.head_len] == old.head_hash:
+                    best = old
+    except OSError:
+        return None
+    return best
+
+
+def _copy_pending(original: FileState, source: Path, path: Path, st: os.stat_result) -> bool:
+    """Whether a new file that begins like a file still here and still being read holds what
+    was indexed of it (a copy by copytruncate before the truncation, a rotated file being
+    compressed, a rewritten version about to be renamed over it) rather than being a file of
+    its own that starts the same way. Such a copy brings nothing new yet: it waits until the
+    original is truncated or gone, then continues where the original's reading stopped. It
+    holds what was indexed if the bytes before the original's offset are the same in both, or
+    if the original was truncated meanwhile (or, unreadable for now, until the next pass)."""
+    start = max(0, original.offset - HEAD_BYTES)
+    try:
+        with open_as(source, (original.dev, original.inode)) as was, \
+                open_as(path, (st.st_dev, st.st_ino)) as new:
+            if not _starts_with(original, head_of(was)) or is_gzip(new):
+                return True  # truncated since; or compressed, its bytes not comparable
+            was.seek(start)
+            new.seek(start)
+            length = original.offset - start
+            return was.read(length) == new.read(length)
+    except OSError:
+        return True
 
 
 def _partial_pending(state: FileState, st: os.stat_result) -> bool:
@@ -255,9 +318,18 @@ def _partial_pending(state: FileState, st: os.stat_result) -> bool:
     return st.st_size == state.size and state.offset < st.st_size
 
 
-def _new_state(file_id: int, path: Path, st: os.stat_result) -> FileState:
-    return FileState(file_id=file_id, path=str(path), dev=st.st_dev, inode=st.st_ino,
-                     head_hash="", head_len=0, kind="lines", mtime=st.st_mtime)
+def _new_state(file_id: int, path: Path, st: os.stat_result,
+               original: FileState | None = None) -> FileState:
+    """What the index knows of a file seen for the first time: nothing, or for a copy, what it
+    knew of the original (so the copy's records are not indexed twice)."""
+    state = FileState(file_id=file_id, path=str(path), dev=st.st_dev, inode=st.st_ino,
+                      head_hash="", head_len=0, kind="lines", mtime=st.st_mtime)
+    if original is not None:
+        state.offset, state.line_no = original.offset, original.line_no
+        state.head_hash, state.head_len = original.head_hash, original.head_len
+        kind = original.kind.removeprefix("gzip-")
+        state.kind = f"gzip-{kind}" if path.name.endswith(".gz") else kind
+    return state
 
 
 def _is_record_list(value: object) -> bool:

@@ -183,7 +183,8 @@ class Sessions:
     def refresh(self) -> bool:
         """Rebuild the list if the calls changed since it was built; True when rebuilt."""
         with self._lock:
-            version = tuple(self.index.rows(_VERSION)[0].values())
+            # A replaced (damaged) index is a new connection without the list built on it.
+            version = (self.index.generation, *self.index.rows(_VERSION)[0].values())
             if version == self._version:
                 return False
             cursor = self.index.cursor()

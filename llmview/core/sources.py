@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 HEAD_BYTES = 4096
 READ_CHUNK = 8 * 1024 * 1024
@@ -51,6 +52,7 @@ class FileState:
     size: int = 0
     mtime: float = 0.0
     gone: bool = False
+    error: str | None = None  # why it could not be read: reported once, not at every pass
 
     @property
     def gzipped(self) -> bool:
@@ -125,28 +127,54 @@ def _is_binary(path: Path) -> bool:
 # --- identity ---------------------------------------------------------------------------------
 
 
-def head_of(path: Path, length: int = HEAD_BYTES) -> bytes:
+class Moved(Exception):
+    """The name now belongs to another file than the one examined: a rotation renamed or replaced
+    it in between. The caller leaves it for the next pass, which finds it under its new name."""
+
+
+def open_as(path: Path, identity: tuple[int, int]) -> BinaryIO:
+    """``path`` opened for reading, if it is still the file ``identity`` (device, inode) names.
+    Everything read from a tailed file goes through one such handle: between a ``stat`` and an
+    ``open`` by name, a rotation can put another file under the name, whose bytes would then be
+    read at this file's offset, or take the name away. Unbuffered, so that reading the head
+    again after a read sees the file as it is now, not a buffered copy."""
+    try:
+        handle = path.open("rb", buffering=0)
+    except FileNotFoundError:
+        raise Moved(str(path)) from None
+    st = os.fstat(handle.fileno())
+    if (st.st_dev, st.st_ino) != identity:
+        handle.close()
+        raise Moved(str(path))
+    return handle
+
+
+def head_of(handle: BinaryIO, length: int = HEAD_BYTES) -> bytes:
     """The first ``length`` bytes of the content (decompressed for gzip)."""
-    with path.open("rb") as handle:
-        magic = handle.read(2)
+    if is_gzip(handle):
         handle.seek(0)
-        if magic == b"\x1f\x8b":
-            with gzip.GzipFile(fileobj=handle) as unzipped:
-                try:
-                    return unzipped.read(length)
-                except (OSError, EOFError, zlib.error):
-                    return b""
-        return handle.read(length)
+        with gzip.GzipFile(fileobj=handle) as unzipped:
+            try:
+                return unzipped.read(length)
+            except (OSError, EOFError, zlib.error):
+                return b""
+    handle.seek(0)
+    return handle.read(length)
+
+
+def is_gzip(handle: BinaryIO) -> bool:
+    handle.seek(0)
+    return handle.read(2) == b"\x1f\x8b"
 
 
 def hash_bytes(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def sniff_kind(path: Path, head: bytes) -> str:
+def sniff_kind(name: str, head: bytes, *, gzipped: bool) -> str:
     """Line-delimited JSON, or concatenated/pretty-printed JSON documents (OpenTelemetry's
     console exporter, ``debug_conversation_*.json``, exported traces)."""
-    gz = path.name.endswith(".gz") or head_is_gzip(path)
+    gz = name.endswith(".gz") or gzipped
     text = head.lstrip()
     first_line = text.split(b"\n", 1)[0].strip()
     concat = False
@@ -161,14 +189,6 @@ def sniff_kind(path: Path, head: bytes) -> str:
     return f"gzip-{kind}" if gz else kind
 
 
-def head_is_gzip(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(2) == b"\x1f\x8b"
-    except OSError:
-        return False
-
-
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -181,33 +201,33 @@ class Chunk:
     line_no: int
 
 
-def read_new(state: FileState, path: Path, *, final: bool = False) -> Chunk:
-    """Records after ``state.offset``. ``final`` consumes a trailing partial record (the file has
-    gone quiet); otherwise it is left for the next read."""
-    data, at_eof = _read_from(path, state)
+def read_new(state: FileState, handle: BinaryIO, *, final: bool = False) -> Chunk:
+    """Records after ``state.offset`` of the file open as ``handle``. ``final`` consumes a
+    trailing partial record (the file has gone quiet); otherwise it is left for the next read."""
+    data, at_eof = _read_from(handle, state)
     quiet = at_eof and (final or (time.time() - state.mtime) > QUIET_SECONDS)
     if state.kind.endswith("concat"):
         return split_concat(data, state.offset, state.line_no, final=quiet or state.gzipped)
     return split_lines(data, state.offset, state.line_no, final=quiet or state.gzipped)
 
 
-def _read_from(path: Path, state: FileState) -> tuple[bytes, bool]:
+def _read_from(handle: BinaryIO, state: FileState) -> tuple[bytes, bool]:
     """Up to READ_CHUNK bytes (more if one line is longer), and whether the end was reached."""
     if state.gzipped:
-        with gzip.open(path, "rb") as handle:
-            handle.seek(state.offset)
-            return handle.read(), True
-    with path.open("rb") as handle:
-        handle.seek(state.offset)
-        if state.kind == "concat":  # a document may be larger than a chunk: read it whole
-            return handle.read(), True
-        data = handle.read(READ_CHUNK)
-        while len(data) >= READ_CHUNK and b"\n" not in data[-READ_CHUNK:]:
-            more = handle.read(READ_CHUNK)
-            if not more:
-                return data, True
-            data += more
-        return data, len(data) < READ_CHUNK or not handle.read(1)
+        handle.seek(0)
+        with gzip.GzipFile(fileobj=handle) as unzipped:
+            unzipped.seek(state.offset)
+            return unzipped.read(), True
+    handle.seek(state.offset)
+    if state.kind == "concat":  # a document may be larger than a chunk: read it whole
+        return handle.read(), True
+    data = handle.read(READ_CHUNK)
+    while len(data) >= READ_CHUNK and b"\n" not in data[-READ_CHUNK:]:
+        more = handle.read(READ_CHUNK)
+        if not more:
+            return data, True
+        data += more
+    return data, len(data) < READ_CHUNK or not handle.read(1)
 
 
 def read_range(path: Path, offset: int, length: int, *, gzipped: bool = False) -> bytes:

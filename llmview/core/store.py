@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ PREVIEW_CHARS = 160
 
 class StoreError(Exception):
     """The index cannot be used; the message says what to do."""
+
+
+# DuckDB's words for a write the file system refused, ending with the system's reason.
+_REFUSED_WRITE = re.compile(r'Could not (?:write|fsync|truncate) file "[^"]*": [^"\n.]+')
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -108,6 +113,19 @@ def _rebuild(target: Path, reason: str) -> Opened:
     with contextlib.suppress(OSError):
         os.chmod(target, 0o600)
     return Opened(_prepare(con), str(target), notice=f"{reason}; rebuilt it from the logs")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """DuckDB found the index file damaged: a block failed its checksum. Only the blocks a
+    query reads are checked, so this can surface long after the index opened cleanly."""
+    import duckdb
+
+    return isinstance(exc, duckdb.Error) and "corrupt database file" in str(exc).lower()
+
+
+def replace_damaged(opened: Opened, exc: BaseException) -> Opened:
+    """A fresh, empty index in place of a damaged one, whose connections the caller closed."""
+    return _rebuild(Path(opened.path), f"index {opened.path} was damaged ({_first_line(exc)})")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -205,25 +223,40 @@ class Store:
     def file_states(self) -> list[FileState]:
         rows = self.con.execute(
             'SELECT file_id, path, dev, inode, head_hash, kind, "offset", line_no, size, mtime,'
-            " gone FROM files ORDER BY file_id"
+            " gone, error FROM files ORDER BY file_id"
         ).fetchall()
         states = []
-        for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone in rows:
+        for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone, error in rows:
             head_hash, _, head_len = (head or ":0").rpartition(":")
             states.append(FileState(fid, path, dev or 0, inode or 0, head_hash, int(head_len),
                                     kind or "lines", offset or 0, line_no or 0, size or 0,
-                                    mtime or 0.0, bool(gone)))
+                                    mtime or 0.0, bool(gone), error))
         return states
 
     def next_file_id(self) -> int:
         row = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
         return int(row[0])
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All of it or none of it. A write the file system refuses (disk full, quota, file
+        size limit) becomes a ``StoreError`` that says so in one line."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # a failed COMMIT has ended it already
+                self.con.execute("ROLLBACK")
+            refused = _REFUSED_WRITE.search(str(exc))
+            if refused is None:
+                raise
+            raise StoreError(f"the index could not be written ({refused.group(0)}); free some "
+                             "disk space, or run with --no-index") from exc
+
     def commit(self, batch: Batch) -> None:
         """Rows and offsets together, or neither."""
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for state in batch.files.values():
                 self._save_file(state)
             if batch.calls:
@@ -238,27 +271,18 @@ class Store:
                 self._insert_sources(batch.sources)
             if batch.calls or batch.spans:
                 self._reconcile(batch)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
     def save_files(self, states: Iterable[FileState]) -> None:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for state in states:
                 self._save_file(state)
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     def _save_file(self, s: FileState) -> None:
         self.con.execute(
             'INSERT OR REPLACE INTO files (file_id, path, dev, inode, head_hash, kind, size, mtime,'
-            ' "offset", line_no, gone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            ' "offset", line_no, gone, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             [s.file_id, s.path, s.dev, s.inode, f"{s.head_hash}:{s.head_len}", s.kind, s.size,
-             s.mtime, s.offset, s.line_no, s.gone],
+             s.mtime, s.offset, s.line_no, s.gone, s.error],
         )
 
     def _next_seqs(self, count: int) -> range:

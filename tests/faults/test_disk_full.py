@@ -1,0 +1,71 @@
+"""Disk full while indexing, for real: the command runs with its file size capped
+(``RLIMIT_FSIZE``, with ``SIGXFSZ`` ignored, so a write past the cap fails with EFBIG as on a
+full disk) and DuckDB's write of the new calls fails, on an empty index or on one holding
+earlier runs' calls. The command says so in one line, without a traceback, and exits non-zero;
+the index holds exactly what earlier runs committed (every line the offsets count as read is
+stored, nothing of the failed run), and a later run without the cap has exact counts."""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from llmview.core.index import Index
+
+from ._harness import LOG_NAME, assert_exactly_once, pairs, python
+
+CALLS = 3000
+CAP = 200_000  # bytes: far less than the new calls' write-ahead log
+
+
+def capped(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def stats(logs: Path, db: Path, **popen: object) -> subprocess.CompletedProcess[str]:
+    proc = python("-m", "llmview", "stats", str(logs), "--index", str(db), "--json",
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize("before", [0, 1000], ids=["empty-index", "after-earlier-runs"])
+def test_disk_full_mid_index(tmp_path: Path, before: int) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / LOG_NAME
+    db = tmp_path / "index.duckdb"
+    ids = [f"r{n:06d}" for n in range(CALLS)]
+    log.write_text(pairs(ids[:before]))
+    if before:
+        assert stats(logs, db).returncode == 0
+    with log.open("a") as handle:
+        handle.write(pairs(ids[before:]))
+
+    failed = stats(logs, db, preexec_fn=capped(CAP))
+    assert failed.returncode == 1, failed.stdout
+    assert "Traceback" not in failed.stderr
+    lines = failed.stderr.splitlines()
+    assert len(lines) == 1 and "free some disk space" in lines[0], lines
+
+    index = Index.open([str(logs)], index_path=str(db))
+    assert index.notice is None  # the failed writes did not damage the index
+    counted = index.rows("SELECT coalesce(sum(line_no), 0) AS n FROM files")[0]["n"]
+    stored = index.rows("SELECT count(*) AS n FROM sources")[0]["n"]
+    assert counted == stored == 2 * before
+    index.refresh(final=True)
+    assert_exactly_once(index, ids)
+    index.close()
+
+    done = stats(logs, db)
+    assert done.returncode == 0 and done.stderr == ""
+    assert json.loads(done.stdout)["requests"] == CALLS

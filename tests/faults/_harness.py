@@ -4,7 +4,6 @@ processes, a live watcher on its own thread, and the exactly-once check every te
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
 import subprocess
@@ -77,21 +76,26 @@ def finish_writer(proc: subprocess.Popen[str], *, stop: bool = False,
     return json.loads(out)["ids"]
 
 
-def unprivileged() -> dict[str, Any]:
-    """Popen arguments that make a child obey file permissions: root passes every permission
-    check, so as root the child drops the capabilities that let it (it stays root otherwise,
-    so that it can still run the interpreter and reach the test's private directories)."""
-    return {"preexec_fn": _drop_permission_override} if os.geteuid() == 0 else {}
+def unprivileged(*args: str) -> tuple[str, ...]:
+    """Arguments for ``python`` that run ``args`` in a child that obeys file permissions: root
+    passes every permission check, so as root the child first drops, from its bounding set,
+    the capabilities that let it, then executes ``args`` (an exec recomputes root's powers
+    within that set). It stays root otherwise, so it can still reach the test's directories.
+
+    The child does this itself: a ``preexec_fn`` runs between fork and exec in a parent with
+    threads (DuckDB's, watchers'), where loading libc can deadlock."""
+    return ("-c", _DROP_THEN_EXEC, *args) if os.geteuid() == 0 else args
 
 
-def _drop_permission_override() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # <linux/prctl.h>, capability.h
+_DROP_THEN_EXEC = """
+import ctypes, os, sys
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # linux/prctl.h, capability.h
+libc = ctypes.CDLL(None, use_errno=True)
+for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+    if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+"""
 
 
 # --- waiting ----------------------------------------------------------------------------------

@@ -76,25 +76,34 @@ def finish_writer(proc: subprocess.Popen[str], *, stop: bool = False,
     return json.loads(out)["ids"]
 
 
-def unprivileged(*args: str) -> tuple[str, ...]:
-    """Arguments for ``python`` that run ``args`` in a child that obeys file permissions: root
-    passes every permission check, so as root the child first drops, from its bounding set,
-    the capabilities that let it, then executes ``args`` (an exec recomputes root's powers
-    within that set). It stays root otherwise, so it can still reach the test's directories.
+def restricted(*args: str, obey_permissions: bool = False,
+               max_file_size: int | None = None) -> tuple[str, ...]:
+    """Arguments for ``python`` that run ``args`` in a child with limits a test needs:
+    ``obey_permissions`` makes a root child obey file permissions (root passes every check, so
+    it drops from its bounding set the capabilities that let it; an exec then recomputes
+    root's powers within that set, and it stays root otherwise, so it can still reach the
+    test's directories); ``max_file_size`` caps the size of any file it writes, a write past
+    it failing with EFBIG as on a full disk (``SIGXFSZ`` ignored).
 
-    The child does this itself: a ``preexec_fn`` runs between fork and exec in a parent with
-    threads (DuckDB's, watchers'), where loading libc can deadlock."""
-    return ("-c", _DROP_THEN_EXEC, *args) if os.geteuid() == 0 else args
+    The child sets these itself and then executes ``args``: a ``preexec_fn`` runs Python
+    between fork and exec in a parent with threads (DuckDB's, watchers'), and can deadlock."""
+    limits = {"drop": obey_permissions and os.geteuid() == 0, "fsize": max_file_size}
+    return ("-c", _LIMIT_THEN_EXEC, json.dumps(limits), *args)
 
 
-_DROP_THEN_EXEC = """
-import ctypes, os, sys
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # linux/prctl.h, capability.h
-libc = ctypes.CDLL(None, use_errno=True)
-for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-    if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+_LIMIT_THEN_EXEC = """
+import ctypes, json, os, resource, signal, sys
+limits = json.loads(sys.argv[1])
+if limits["drop"]:
+    PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2  # linux headers
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+if limits["fsize"] is not None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["fsize"], limits["fsize"]))
+os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
 """
 
 

@@ -13,7 +13,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from ._harness import LOG_NAME, pairs, python, unprivileged
+from ._harness import LOG_NAME, pairs, python, restricted
 
 PASSES = """
 import json, sys
@@ -28,8 +28,8 @@ print(json.dumps({"calls": index.count(), "problems": [p["reason"] for p in inde
 
 def index_as_user(logs: Path, db: Path) -> dict[str, object]:
     """Three passes over ``logs`` by an unprivileged indexer process, and what it saw."""
-    proc = python(*unprivileged("-c", PASSES, str(logs), str(db)), stdout=subprocess.PIPE,
-                  stderr=subprocess.PIPE)
+    proc = python(*restricted("-c", PASSES, str(logs), str(db), obey_permissions=True),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     return json.loads(out)

@@ -8,32 +8,24 @@ stored, nothing of the failed run), and a later run without the cap has exact co
 from __future__ import annotations
 
 import json
-import resource
-import signal
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from llmview.core.index import Index
 
-from ._harness import LOG_NAME, assert_exactly_once, pairs, python
+from ._harness import LOG_NAME, assert_exactly_once, pairs, python, restricted
 
 CALLS = 3000
 CAP = 200_000  # bytes: far less than the new calls' write-ahead log
 
 
-def capped(limit: int) -> Callable[[], None]:
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return apply
-
-
-def stats(logs: Path, db: Path, **popen: object) -> subprocess.CompletedProcess[str]:
-    proc = python("-m", "llmview", "stats", str(logs), "--index", str(db), "--json",
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+def stats(logs: Path, db: Path, max_file_size: int | None = None
+          ) -> subprocess.CompletedProcess[str]:
+    proc = python(*restricted("-m", "llmview", "stats", str(logs), "--index", str(db), "--json",
+                              max_file_size=max_file_size),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -51,7 +43,7 @@ def test_disk_full_mid_index(tmp_path: Path, before: int) -> None:
     with log.open("a") as handle:
         handle.write(pairs(ids[before:]))
 
-    failed = stats(logs, db, preexec_fn=capped(CAP))
+    failed = stats(logs, db, max_file_size=CAP)
     assert failed.returncode == 1, failed.stdout
     assert "Traceback" not in failed.stderr
     lines = failed.stderr.splitlines()

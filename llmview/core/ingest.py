@@ -35,6 +35,7 @@ from .store import Batch, Store, Where
 
 BATCH_LINES = 20_000
 RESCAN_SECONDS = 2.0
+COPY_GRACE_SECONDS = 5.0  # how long a file holding what another still holds may be a copy
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Indexer:
         self.paths = paths
         self.tz = tz
         self.progress = Progress()
+        self._pending_copies: dict[tuple[int, int], float] = {}  # inode -> first seen pending
 
     # --- one pass -------------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class Indexer:
         """Read everything new. ``final`` also takes a half-written last line as complete."""
         states = self.store.file_states()
         paths = discover(self.paths)
-        plan = self._match(states, paths)
+        plan = self._match(states, paths, final=final)
         self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
         result = RefreshResult(files=len(plan))
         batch = Batch()
@@ -99,7 +101,8 @@ class Indexer:
         if on_batch is not None:
             on_batch(self.progress)
 
-    def _match(self, states: list[FileState], paths: list[Path]) -> list[tuple[FileState, Path]]:
+    def _match(self, states: list[FileState], paths: list[Path], *,
+               final: bool = False) -> list[tuple[FileState, Path]]:
         """Pair each present file with what the index knows of it, deciding new, renamed,
         truncated, re-created or back after a moment away. Files that vanished are marked gone."""
         by_inode: dict[tuple[int, int], FileState] = {}
@@ -130,9 +133,10 @@ class Indexer:
                     if original is not None and not original.gone and (
                             (original.dev, original.inode) in present):
                         source = present[(original.dev, original.inode)][0]
-                        if _copy_pending(original, source, path, st):
+                        if _copy_pending(original, source, path, st) and \
+                                not self._copy_overdue(inode_key, st, final=final):
                             continue  # see _copy_pending
-                        original = None  # it only begins like a file still being read
+                        original = None  # begins like a file still being read, or overdue
                     state = _new_state(next_id, path, st, original)
                     next_id += 1
                     changed.append(state)
@@ -154,6 +158,17 @@ class Indexer:
         if changed:
             self.store.save_files(changed)
         return plan
+
+    def _copy_overdue(self, inode_key: tuple[int, int], st: os.stat_result, *,
+                      final: bool) -> bool:
+        """A copy still pending when neither it nor the pass is new is a file of its own that
+        holds the same bytes: copytruncate truncates, a compressor deletes, a writer renames
+        within moments, but two debug documents of identical calls stay side by side."""
+        first_seen = self._pending_copies.setdefault(inode_key, time.monotonic())
+        quiet = time.time() - st.st_mtime > COPY_GRACE_SECONDS
+        if final:  # a one-shot pass cannot wait: the file's age must tell
+            return quiet
+        return quiet and time.monotonic() - first_seen > COPY_GRACE_SECONDS
 
     def _chunks(self, state: FileState, path: Path, *, final: bool) -> Iterator[Chunk]:
         """The new records of one file, a chunk at a time, all read through one handle on the

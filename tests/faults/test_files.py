@@ -6,10 +6,14 @@ could be read, nothing doubled. (``tests/store/test_watch.py`` covers a plain ne
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
+from llmview.core import ingest
 from llmview.core.index import Index
 
 from ._harness import (
@@ -113,6 +117,44 @@ def test_file_that_only_begins_like_another_is_read_whole(tmp_path: Path) -> Non
     assert indexed_ids(index) >= set(ids("f", 5) + ids("s", 40))
     assert index.rows("SELECT key FROM sources WHERE kind = 'call' GROUP BY key "
                       "HAVING count(*) <> 2 AND key <> 'req:shared-prefix'") == []
+
+
+def debug_document() -> str:
+    """Seed 004's debug dump: no time inside, so the same call made twice writes the same
+    bytes under two names."""
+    question = "Add these numbers and explain each step: " + " + ".join(map(str, range(90)))
+    return json.dumps({"messages": [{"role": "user", "content": question}], "response": "4005",
+                       "model": "gpt-4o", "usage": {"prompt_tokens": 5,
+                                                    "completion_tokens": 1}}, indent=2)
+
+
+def test_identical_documents_are_two_calls_under_a_watcher(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new file holding what another still holds is first taken for a copy in the making
+    (copytruncate, compression); once it has stayed so past the grace time it is read."""
+    monkeypatch.setattr(ingest, "COPY_GRACE_SECONDS", 0.3)
+    logs, index = open_logs(tmp_path)
+    (logs / "debug_conversation_20261120_100000.json").write_text(debug_document())
+    with watching(index):
+        wait_until(lambda: index.count() == 1, what="the first document")
+        (logs / "debug_conversation_20261120_100007.json").write_text(debug_document())
+        wait_until(lambda: index.count() == 2, what="the second, identical document")
+    index.refresh(final=True)
+    assert index.count() == 2
+
+
+def test_identical_documents_are_two_calls_in_one_shot_runs(tmp_path: Path) -> None:
+    logs, index = open_logs(tmp_path)
+    (logs / "debug_conversation_20261120_100000.json").write_text(debug_document())
+    index.refresh(final=True)
+    second = logs / "debug_conversation_20261120_100007.json"
+    second.write_text(debug_document())
+    index.refresh(final=True)
+    assert index.count() == 1  # just written: it may still be a copy in the making
+    old = time.time() - 2 * ingest.COPY_GRACE_SECONDS
+    os.utime(second, (old, old))
+    index.refresh(final=True)
+    assert index.count() == 2
 
 
 def test_two_writers_append_to_one_file(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ class CallScreen(Screen[None]):
         self.call: dict[str, Any] | None = None
         self._snippets: dict[bool, str] = {}  # by mask state: generating one masks everything
         self._shown = ""  # repr of the call's row as composed (repr: a NaN equals itself)
+        self._tab = "conversation"  # the tab a (re)compose opens on
 
     @property
     def masker(self) -> Any:
@@ -96,7 +97,7 @@ class CallScreen(Screen[None]):
             return
         self.call = decode_json_columns(raw)
         yield CallHeader(self.call, self.masker)
-        with TabbedContent(initial="conversation"):
+        with TabbedContent(initial=self._tab):
             with TabPane("Conversation", id="conversation"), VerticalScroll():
                 yield from self._conversation()
             with TabPane("Details", id="details"), VerticalScroll():
@@ -123,11 +124,9 @@ class CallScreen(Screen[None]):
 
     async def _recompose_keeping_tab(self) -> None:
         tabs = self.query(TabbedContent)
-        active = tabs.first().active if tabs else "conversation"
-        await self.recompose()
-        tabs = self.query(TabbedContent)
         if tabs:
-            tabs.first().active = active
+            self._tab = tabs.first().active or self._tab
+        await self.recompose()
 
     # --- the tabs -------------------------------------------------------------------------
 

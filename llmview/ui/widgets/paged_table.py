@@ -133,6 +133,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[Row]] = {}
         self._stale: dict[int, list[Row]] = {}  # shown until their fresh copies arrive
         self._loading: set[int] = set()
+        self._reload_when_shown = False  # new data arrived while hidden (another tab)
         self._generation = 0
         self.sort_key: str | None = None
         self.sort_desc = True
@@ -146,7 +147,13 @@ class PagedTable(ScrollView, can_focus=True):
 
     def reload(self, *, keep_position: bool = True) -> None:
         """Fetch again. Keeping the position, the rows on screen stay drawn until their fresh
-        pages arrive, so live updates do not flash placeholders."""
+        pages arrive, so live updates do not flash placeholders. A table on a hidden tab only
+        notes it, and fetches when shown: live data would otherwise cost every hidden list a
+        count query on every redraw."""
+        if keep_position and self.is_mounted and not self.is_on_screen:
+            self._reload_when_shown = True
+            return
+        self._reload_when_shown = False
         self._generation += 1
         self._stale = self._pages if keep_position else {}
         self._pages = {}
@@ -214,6 +221,10 @@ class PagedTable(ScrollView, can_focus=True):
         self.refresh()
 
     # --- drawing --------------------------------------------------------------------------
+
+    def on_show(self) -> None:
+        if self._reload_when_shown:
+            self.reload()
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.row_count + 1)

@@ -78,6 +78,7 @@ from tail_lag import (  # noqa: E402
 )
 
 from llmview.core.index import Index  # noqa: E402
+from llmview.core.ingest import COPY_GRACE_SECONDS  # noqa: E402
 from llmview.core.pii import Masker  # noqa: E402
 from llmview.core.sources import discover  # noqa: E402
 from llmview.demo import (  # noqa: E402
@@ -407,8 +408,8 @@ def report(index: Index, run: Run, seconds: float) -> bool:
           "lines)")
     if tally.repeated_documents:
         print(f"{tally.repeated_documents} documents written were byte-identical to an earlier "
-              "one: a new file whose head matches a file already read is taken for its copy "
-              "(ingest._continue_copy) and not read")
+              "one: each is read once it has stayed so past the copy grace "
+              f"({COPY_GRACE_SECONDS:.0f} s), so the settle waits for them")
     report_passes(run.passes, run.times[0])
 
     p95 = percentile(seen_ms, 0.95) if seen_ms else float("inf")

@@ -79,7 +79,7 @@ class Indexer:
                 on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
         """Read everything new. ``final`` also takes a half-written last line as complete."""
         states = self.store.file_states()
-        paths = discover(self.paths)
+        paths = discover(self.paths, {state.path for state in states if not state.gone})
         plan = self._match(states, paths, final=final)
         self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
         result = RefreshResult(files=len(plan))

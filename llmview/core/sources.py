@@ -17,7 +17,7 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -76,9 +76,11 @@ class Item:
 # --- discovery --------------------------------------------------------------------------------
 
 
-def discover(paths: list[str]) -> list[Path]:
+def discover(paths: list[str], text_files: Collection[str] = ()) -> list[Path]:
     """Log files under each path. Named files are taken whatever their name; directories are
-    walked for log-like names; globs are expanded. Missing paths raise ``SourceError``."""
+    walked for log-like names; globs are expanded. Missing paths raise ``SourceError``.
+    ``text_files`` are paths already known to be text, whose heads need no second look (a live
+    directory of a thousand files would otherwise be opened a thousand times a pass)."""
     found: dict[str, Path] = {}
     for spec in paths:
         for path in _expand(spec):
@@ -87,7 +89,8 @@ def discover(paths: list[str]) -> list[Path]:
                     found.setdefault(str(file), file)
             elif path.is_file():
                 found.setdefault(str(path.resolve()), path.resolve())
-    return [path for key, path in sorted(found.items()) if not _is_binary(path)]
+    return [path for key, path in sorted(found.items())
+            if key in text_files or not _is_binary(path)]
 
 
 def _expand(spec: str) -> list[Path]:
@@ -123,7 +126,19 @@ def _walk(root: Path) -> Iterator[Path]:
                         not entry.name.startswith("."):
                     stack.append(entry.path)
             elif is_log_name(entry.name):
-                yield Path(os.path.realpath(entry.path) if entry.is_symlink() else entry.path)
+                yield _path(os.path.realpath(entry.path) if entry.is_symlink() else entry.path)
+
+
+_PATHS: dict[str, Path] = {}  # every pass walks the same files: parsing each again cost ms
+
+
+def _path(text: str) -> Path:
+    path = _PATHS.get(text)
+    if path is None:
+        if len(_PATHS) > 100_000:  # a directory that churns names: start over, not grow
+            _PATHS.clear()
+        path = _PATHS[text] = Path(text)
+    return path
 
 
 def is_log_name(name: str) -> bool:

@@ -17,6 +17,9 @@ from .schema import DDL, SCHEMA_VERSION
 from .sources import MAX_LINE, FileState
 
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
+# An index on disk can spill and re-read; without a limit DuckDB caches up to 80% of the
+# machine's memory, so a viewer left tailing grew by hundreds of MB (bench/soak.py).
+FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "256MB"}
 PREVIEW_CHARS = 160
 
 
@@ -55,7 +58,7 @@ def open_index(path: str | None) -> Opened:
         return _in_memory(f"index directory {target.parent} is not writable")
     fresh = not target.exists()
     try:
-        con = duckdb.connect(str(target), config=DUCKDB_CONFIG)
+        con = duckdb.connect(str(target), config=FILE_CONFIG)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             return _in_memory(f"index {target} is in use by another llmview")
@@ -107,7 +110,7 @@ def _rebuild(target: Path, reason: str) -> Opened:
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
     try:
-        con = duckdb.connect(str(target), config=DUCKDB_CONFIG)
+        con = duckdb.connect(str(target), config=FILE_CONFIG)
     except duckdb.Error:
         return _in_memory(reason)
     with contextlib.suppress(OSError):

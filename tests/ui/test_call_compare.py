@@ -35,6 +35,17 @@ def call(n: int, system: str, model: str, temperature: float, answer: str,
     }) + "\n"
 
 
+async def calls_table(pilot: Any) -> PagedTable:
+    """The Requests table once both calls' rows are loaded (a busy machine is slow to)."""
+    table = pilot.app.query_one("#calls", PagedTable)
+    for _ in range(50):
+        if table.row_count == 2 and table.row_at(0) is not None and \
+                table.row_at(1) is not None:
+            return table
+        await pilot.pause(0.1)
+    raise AssertionError("the calls never loaded")
+
+
 async def compared(pilot: Any) -> CallCompareScreen:
     """The comparison screen once both calls are read and matched."""
     for _ in range(50):
@@ -58,8 +69,7 @@ def two_runs(tmp_path: Path) -> Path:
 async def test_mark_two_calls_and_compare(two_runs: Path) -> None:
     app = make_app(two_runs)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        table = app.query_one("#calls", PagedTable)
+        table = await calls_table(pilot)
         table.cursor_row = row_of(table, "key", "req:req-1")
         await pilot.press("c")
         assert "◆" in screen_text(app)
@@ -94,7 +104,7 @@ async def test_mark_two_calls_and_compare(two_runs: Path) -> None:
 async def test_marking_the_same_call_twice_unmarks_it(two_runs: Path) -> None:
     app = make_app(two_runs)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await calls_table(pilot)
         await pilot.press("c")
         assert "◆" in screen_text(app)
         await pilot.press("c")

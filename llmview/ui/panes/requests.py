@@ -76,7 +76,9 @@ def call_columns(mask: Any, marked: list[str]) -> list[Column]:
 class RequestsPane(ListPane):
     """Search, sort, follow; Enter opens a call."""
 
-    BINDINGS = [Binding("f", "toggle_follow", "Follow"), Binding("c", "mark", "Compare")]
+    # Compare stays out of the footer: at 80 columns it would push out "m Mask" (see ? for it).
+    BINDINGS = [Binding("f", "toggle_follow", "Follow"),
+                Binding("c", "mark", "Compare", show=False)]
     DEFAULT_CSS = "RequestsPane { height: 1fr; }"
     TABLE_ID = "calls"
     SORTS = SORT_CYCLE

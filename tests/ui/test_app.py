@@ -170,3 +170,24 @@ async def test_hostile_text_is_shown_literally(tmp_path: Path) -> None:
         await pilot.press("down", "up", "s", "S")
         await settle(pilot)
         assert app.is_running
+
+
+async def test_the_cursor_stays_on_its_call_while_new_calls_arrive_above(logs: Path) -> None:
+    """Not following, the reader is reading a call: newer calls landing at the top must not
+    slide another call under the cursor (nor under a comparison mark)."""
+    app = make_app(logs, watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 0.8)
+        await pilot.press("down", "down")
+        table = app.query_one("#calls", PagedTable)
+        reading = table.cursor_value["key"]
+        with (logs / "app.jsonl").open("a") as handle:
+            for n in (97, 98, 99):
+                handle.write(interaction(n, f"newer question {n}", ts=1763600900 + n))
+        for _ in range(60):  # real watchfiles: the event, the refresh, the reload
+            await pilot.pause(0.1)
+            if table.row_count == 9 and (table.row_at(0) or {}).get("key") == "req:req-99":
+                break
+        await pilot.pause(0.2)
+        assert table.cursor_value["key"] == reading
+        assert table.cursor_row == 5

@@ -37,6 +37,7 @@ class ListPane(Vertical):
 
     TABLE_ID: ClassVar[str]
     SORTS: ClassVar[list[str]]  # the order ``s`` cycles through; the first is the default
+    ROW_ID: ClassVar[str]  # the row field that names a row (the cursor stays on it live)
     MARK_FIELD: ClassVar[str] = ""  # the row field ``c`` marks for comparison ("": none)
     MARKED_WHAT: ClassVar[str] = "row"  # what the notice calls a row
 
@@ -61,6 +62,7 @@ class ListPane(Vertical):
         return True
 
     def on_mount(self) -> None:
+        self.table.identity = lambda row: row.get(self.ROW_ID)
         self.apply()
 
     @property

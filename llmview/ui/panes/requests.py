@@ -81,6 +81,7 @@ class RequestsPane(ListPane):
                 Binding("c", "mark", "Compare", show=False)]
     DEFAULT_CSS = "RequestsPane { height: 1fr; }"
     TABLE_ID = "calls"
+    ROW_ID = "key"
     SORTS = SORT_CYCLE
     MARK_FIELD = "key"
     MARKED_WHAT = "call"

@@ -79,6 +79,7 @@ class SessionsPane(ListPane):
     """Search, sort; Enter opens a session."""
 
     TABLE_ID = "sessions-table"
+    ROW_ID = "session"
     SORTS = SORT_CYCLE
     DEFAULT_CSS = """
     SessionsPane { height: 1fr; }

@@ -75,6 +75,7 @@ class TracesPane(ListPane):
     BINDINGS = [Binding("c", "mark", "Compare")]
     DEFAULT_CSS = "TracesPane { height: 1fr; }"
     TABLE_ID = "traces"
+    ROW_ID = "trace_id"
     SORTS = SORT_CYCLE
     MARK_FIELD = "trace_id"
     MARKED_WHAT = "trace"

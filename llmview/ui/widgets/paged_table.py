@@ -134,6 +134,10 @@ class PagedTable(ScrollView, can_focus=True):
         self._stale: dict[int, list[Row]] = {}  # shown until their fresh copies arrive
         self._loading: set[int] = set()
         self._reload_when_shown = False  # new data arrived while hidden (another tab)
+        # What names a row across reloads (None: rows have no identity): a live reload keeps
+        # the cursor on the same row, not the same index, while new rows land above it.
+        self.identity: Callable[[Row], Any] | None = None
+        self._anchor: Any = None  # the identity of the cursor's row when a reload began
         self._generation = 0
         self.sort_key: str | None = None
         self.sort_desc = True
@@ -155,6 +159,8 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self._reload_when_shown = False
         self._generation += 1
+        cursor = self.cursor_value if keep_position and self.identity is not None else None
+        self._anchor = None if cursor is None else self.identity(cursor)  # type: ignore[misc]
         self._stale = self._pages if keep_position else {}
         self._pages = {}
         self._loading.clear()
@@ -218,7 +224,22 @@ class PagedTable(ScrollView, can_focus=True):
             del self._pages[farthest]
         self._pages[page_no] = rows
         self._stale.pop(page_no, None)
+        if self._anchor is not None and page_no == self.cursor_row // PAGE_ROWS:
+            self._follow_anchor(page_no, rows)
         self.refresh()
+
+    def _follow_anchor(self, page_no: int, rows: list[Row]) -> None:
+        """Move the cursor, and the view with it, to where the row it was on now is (rows that
+        arrived above pushed it down); a row that left the page leaves the cursor be."""
+        anchor, self._anchor = self._anchor, None
+        assert self.identity is not None
+        found = next((n for n, row in enumerate(rows) if self.identity(row) == anchor), None)
+        if found is None:
+            return
+        shift = page_no * PAGE_ROWS + found - self.cursor_row
+        if shift:
+            self.scroll_to(y=self.scroll_offset.y + shift, animate=False)
+            self.cursor_row += shift
 
     # --- drawing --------------------------------------------------------------------------
 

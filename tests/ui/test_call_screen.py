@@ -384,8 +384,9 @@ async def test_an_open_call_shows_its_response_when_it_is_logged(tmp_path: Path)
             handle.write(json.dumps(response(1, 2, "here it is")) + "\n")
         for _ in range(60):  # real watchfiles: the event, the refresh, the check, the redraw
             await pilot.pause(0.1)
-            if "here it is" in conversation_text(app):
-                break
+            tabs = app.screen.query(TabbedContent)
+            if "here it is" in conversation_text(app) and tabs and tabs.first().active:
+                break  # recomposed, and the new tabs mounted
         assert "here it is" in conversation_text(app)
         assert app.screen.query_one(TabbedContent).active == "details"
         assert "850ms" in screen_text(app)  # the details now have the response's latency

@@ -27,6 +27,7 @@ from .panes.problems import ProblemsPane
 from .panes.requests import RequestsPane
 from .panes.sessions import SessionsPane
 from .panes.traces import TracesPane
+from .safe import notify_literally
 from .screens.help import HelpScreen
 from .widgets.status_bar import StatusBar
 
@@ -87,7 +88,10 @@ class LlmviewApp(App[None]):
         status = self.query_one(StatusBar)
         status.masked = self.masker.enabled
         if self.index.notice:
-            self.notify(self.index.notice, severity="warning", timeout=8)
+            self.warn(self.index.notice)
+        # Later notices (a damaged index replaced and filled again) come from worker threads;
+        # notify is thread-safe.
+        self.index.on_notice = self.warn
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
         self._index_then_tail()
 
@@ -106,7 +110,7 @@ class LlmviewApp(App[None]):
             await asyncio.to_thread(self.index.refresh, on_batch=progress)
         except Exception as exc:  # noqa: BLE001 - shown, and the app stays usable
             status.state = "error"
-            self.notify(f"indexing failed: {exc}", severity="error", timeout=10)
+            self.warn(f"indexing failed: {exc}", severity="error")
             return
         status.progress = None
         status.state = "paused" if self.paused else "live"
@@ -118,7 +122,10 @@ class LlmviewApp(App[None]):
                                    poll=self.poll)
         except Exception as exc:  # noqa: BLE001
             status.state = "error"
-            self.notify(f"tailing stopped: {exc}", severity="error", timeout=10)
+            self.warn(f"tailing stopped: {exc}", severity="error")
+
+    def warn(self, message: str, severity: str = "warning") -> None:
+        notify_literally(self, message, severity)
 
     def _progress(self, p: Progress, started: float) -> None:
         status = self.query_one(StatusBar)

@@ -27,3 +27,9 @@ def safe_text(value: Any, style: str = "", *, one_line: bool = True,
         text = text[: max(0, limit - 1)] + ELLIPSIS
     return Text(visible(text, one_line=one_line), style=style, no_wrap=one_line,
                 overflow="ellipsis" if one_line else "fold")
+
+
+def notify_literally(app: Any, message: str, severity: str = "warning") -> None:
+    """A notice that quotes paths or errors (text from outside the program): shown literally,
+    control characters escaped, never read as markup (``notify`` reads markup by default)."""
+    app.notify(visible(message), severity=severity, timeout=10, markup=False)

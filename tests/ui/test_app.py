@@ -191,3 +191,18 @@ async def test_the_cursor_stays_on_its_call_while_new_calls_arrive_above(logs: P
         await pilot.pause(0.2)
         assert table.cursor_value["key"] == reading
         assert table.cursor_row == 5
+
+
+async def test_a_notice_from_the_index_reaches_the_screen(logs: Path) -> None:
+    """The index tells of a damaged file it replaced from a worker thread, after start-up."""
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.index.on_notice is not None
+        notice = "index /logs/[@click=app.quit]x[/]\x1b[2J was damaged; rebuilt it"
+        await asyncio.to_thread(app.index.on_notice, notice)
+        await pilot.pause(0.3)
+        shown = [n for n in app._notifications if "was damaged" in n.message]
+        assert [n.message for n in shown] == [
+            "index /logs/[@click=app.quit]x[/]\\x1b[2J was damaged; rebuilt it"]
+        assert not shown[0].markup and shown[0].severity == "warning"

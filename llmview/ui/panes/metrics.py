@@ -25,7 +25,7 @@ from ...core.metrics import GROUPS, WINDOWS, MetricsView, Series, discrepancy
 from ...core.pricing import PriceBook, default_price_book
 from .. import format as fmt
 from ..messages import SearchCalls
-from ..safe import safe_text
+from ..safe import notify_literally, safe_text
 from ..widgets.bar_chart import BarChart
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
@@ -196,7 +196,7 @@ class MetricsPane(Vertical):
             self._prices = default_price_book()
         except ConfigError as exc:
             self._prices = PriceBook()
-            self.notify(f"{exc}; costs use list prices only", severity="warning", timeout=10)
+            notify_literally(self.app, f"{exc}; costs use list prices only")
         self.set_interval(REFRESH_INTERVAL, self._refresh_if_stale)
         self.apply()
 

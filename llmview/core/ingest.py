@@ -117,7 +117,7 @@ class Indexer:
             except OSError:
                 continue
             present[(st.st_dev, st.st_ino)] = (path, st)
-        next_id = self.store.next_file_id()
+        next_id = max((state.file_id for state in states), default=0) + 1  # states: every row
         plan: list[tuple[FileState, Path]] = []
         changed: list[FileState] = []
         for inode_key, (path, st) in present.items():
@@ -166,9 +166,11 @@ class Indexer:
         within moments, but two debug documents of identical calls stay side by side."""
         first_seen = self._pending_copies.setdefault(inode_key, time.monotonic())
         quiet = time.time() - st.st_mtime > COPY_GRACE_SECONDS
-        if final:  # a one-shot pass cannot wait: the file's age must tell
-            return quiet
-        return quiet and time.monotonic() - first_seen > COPY_GRACE_SECONDS
+        # A one-shot pass cannot wait: the file's age must tell.
+        overdue = quiet and (final or time.monotonic() - first_seen > COPY_GRACE_SECONDS)
+        if overdue:
+            del self._pending_copies[inode_key]  # read from now on: no longer pending
+        return overdue
 
     def _chunks(self, state: FileState, path: Path, *, final: bool) -> Iterator[Chunk]:
         """The new records of one file, a chunk at a time, all read through one handle on the

@@ -236,10 +236,6 @@ class Store:
                                     mtime or 0.0, bool(gone), error))
         return states
 
-    def next_file_id(self) -> int:
-        row = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM files").fetchone()
-        return int(row[0])
-
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """All of it or none of it. A write the file system refuses (disk full, quota, file
@@ -295,13 +291,7 @@ class Store:
             "gone": [s.gone for s in states],
             "error": pa.array([s.error for s in states], pa.string()),
         })
-        columns = ", ".join(f'"{name}"' for name in table.schema.names)
-        self.con.register("batch_files", table)
-        try:
-            self.con.execute(f"INSERT OR REPLACE INTO files ({columns}) SELECT {columns} "
-                             "FROM batch_files")
-        finally:
-            self.con.unregister("batch_files")
+        self._insert("files", table, replace=True)
 
     def _next_seqs(self, count: int) -> range:
         start = self._seq + 1
@@ -384,12 +374,15 @@ class Store:
             _append_where(cols, where)
         self._insert("sources", pa.table(cols, schema=arrow_schema("sources")))
 
-    def _insert(self, name: str, table: Any) -> None:
+    def _insert(self, name: str, table: Any, *, replace: bool = False) -> None:
+        """An Arrow table's rows into ``name``; ``replace``: rows whose key is stored replace
+        them."""
         view = f"batch_{name}"
         self.con.register(view, table)
         try:
             columns = ", ".join(f'"{c}"' for c in table.schema.names)
-            self.con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {view}")
+            verb = "INSERT OR REPLACE" if replace else "INSERT"
+            self.con.execute(f"{verb} INTO {name} ({columns}) SELECT {columns} FROM {view}")
         finally:
             self.con.unregister(view)
 
@@ -397,12 +390,13 @@ class Store:
         """Span-derived calls stand down where a log line recorded the same call, or where a
         descendant span is itself an LLM call (a wrapper repeating its children's usage); then
         the touched traces' rows of the list are rewritten from their spans and calls."""
-        traces = {c.trace_id for c in batch.calls.values() if c.trace_id}
-        traces.update(trace for trace, _ in batch.spans)
-        if not traces:
+        touched = {c.trace_id for c in batch.calls.values() if c.trace_id}
+        touched.update(trace for trace, _ in batch.spans)
+        if not touched:
             return
-        self.con.execute(_RECONCILE_SQL, [sorted(traces)])
-        self.summarize_traces(sorted(traces))
+        traces = sorted(touched)
+        self.con.execute(_RECONCILE_SQL, [traces])
+        self.summarize_traces(traces)
 
     def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
         """Rewrite the ``traces`` rows of ``trace_ids`` (None: every trace) from their spans and

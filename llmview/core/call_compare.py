@@ -19,6 +19,7 @@ from typing import Any
 
 from .formats.messages import content_text, plain_text
 from .thread import PARAMETERS, Message, fingerprint, pair_edits, response_of
+from .trace_compare import canonical
 
 # (label, column) of what identifies and configures a call, in the order shown.
 _SETUP = (("model", "model"), ("provider", "provider"), ("operation", "operation"))
@@ -50,12 +51,12 @@ class Part:
             return "missing"
         if self.a is None:
             return "added"
-        return "same" if _canonical(self.a) == _canonical(self.b) else "changed"
+        return "same" if canonical(self.a) == canonical(self.b) else "changed"
 
     @property
     def delta(self) -> float | None:
         """B minus A for a measure both calls have."""
-        if self.unit is None or not _is_number(self.a) or not _is_number(self.b):
+        if self.unit is None or not is_number(self.a) or not is_number(self.b):
             return None
         return float(self.b) - float(self.a)
 
@@ -162,9 +163,5 @@ def _error(call: dict[str, Any]) -> str | None:
     return ": ".join(plain_text(part) for part in (kind, message) if part)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

@@ -218,12 +218,15 @@ class Index:
 
     def call(self, key: str) -> dict[str, Any] | None:
         """One call with every field and the raw log lines it came from."""
-        rows = self.rows("SELECT * FROM calls WHERE key = ?", [key])
-        if not rows:
-            return None
-        call = rows[0]
-        call["raw"] = self.raw_lines("call", key)
+        call = self.call_row(key)
+        if call is not None:
+            call["raw"] = self.raw_lines("call", key)
         return call
+
+    def call_row(self, key: str) -> dict[str, Any] | None:
+        """One call's row as stored, without reading its log lines back from the files."""
+        rows = self.rows("SELECT * FROM calls WHERE key = ?", [key])
+        return rows[0] if rows else None
 
     def raw_lines(self, kind: str, key: str) -> list[dict[str, Any]]:
         """The log lines behind a call or span, read back from their files."""

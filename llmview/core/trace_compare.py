@@ -103,11 +103,11 @@ def differences(a: SpanNode, b: SpanNode, output_a: Any = None,
     attrs_b = _attributes(b)
     found = [Difference(key, attrs_a.get(key), attrs_b.get(key))
              for key in sorted(set(attrs_a) | set(attrs_b))
-             if key not in _RUN_SPECIFIC and _canonical(attrs_a.get(key)) !=
-             _canonical(attrs_b.get(key))]
+             if key not in _RUN_SPECIFIC and canonical(attrs_a.get(key)) !=
+             canonical(attrs_b.get(key))]
     if (a.error or b.error) and a.span.get("error") != b.span.get("error"):
         found.append(Difference("error", a.span.get("error"), b.span.get("error")))
-    if _canonical(output_a) != _canonical(output_b):
+    if canonical(output_a) != canonical(output_b):
         found.append(Difference("output", output_a, output_b))
     return found
 
@@ -117,5 +117,7 @@ def _attributes(node: SpanNode) -> dict[str, Any]:
     return attributes if isinstance(attributes, dict) else {}
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """A value as text that is equal for equal values (key order aside): what comparing two
+    runs compares."""
     return json.dumps(value, sort_keys=True, default=str)

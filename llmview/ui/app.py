@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -88,10 +89,10 @@ class LlmviewApp(App[None]):
         status = self.query_one(StatusBar)
         status.masked = self.masker.enabled
         if self.index.notice:
-            self.warn(self.index.notice)
+            notify_literally(self, self.index.notice)
         # Later notices (a damaged index replaced and filled again) come from worker threads;
         # notify is thread-safe.
-        self.index.on_notice = self.warn
+        self.index.on_notice = functools.partial(notify_literally, self)
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
         self._index_then_tail()
 
@@ -110,7 +111,7 @@ class LlmviewApp(App[None]):
             await asyncio.to_thread(self.index.refresh, on_batch=progress)
         except Exception as exc:  # noqa: BLE001 - shown, and the app stays usable
             status.state = "error"
-            self.warn(f"indexing failed: {exc}", severity="error")
+            notify_literally(self, f"indexing failed: {exc}", "error")
             return
         status.progress = None
         status.state = "paused" if self.paused else "live"
@@ -122,10 +123,7 @@ class LlmviewApp(App[None]):
                                    poll=self.poll)
         except Exception as exc:  # noqa: BLE001
             status.state = "error"
-            self.warn(f"tailing stopped: {exc}", severity="error")
-
-    def warn(self, message: str, severity: str = "warning") -> None:
-        notify_literally(self, message, severity)
+            notify_literally(self, f"tailing stopped: {exc}", "error")
 
     def _progress(self, p: Progress, started: float) -> None:
         status = self.query_one(StatusBar)

@@ -121,12 +121,11 @@ class ListPane(Vertical):
             self.marked.remove(value)
         else:
             self.marked.append(value)
-        self.table.refresh()
         if len(self.marked) == 2:
             first, second = self.marked
             self.marked.clear()
-            self.table.refresh()
             self.app.push_screen(self.compare(first, second))
         elif self.marked:
             self.notify(f"marked: mark another {self.MARKED_WHAT} (c) to compare the two",
                         timeout=3)
+        self.table.refresh()

@@ -118,8 +118,7 @@ class CallScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="call-check")
     def _check_for_changes(self) -> None:
-        rows = self.app.index.rows("SELECT * FROM calls WHERE key = ?", [self.key])
-        if repr(rows[0] if rows else None) != self._shown:
+        if repr(self.app.index.call_row(self.key)) != self._shown:
             self.app.call_from_thread(self._recompose_keeping_tab)
 
     async def _recompose_keeping_tab(self) -> None:

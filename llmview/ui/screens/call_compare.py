@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
 
-from ...core.call_compare import Part, compare_calls
+from ...core.call_compare import Part, compare_calls, is_number
 from ...core.formats.messages import plain_text
 from ...core.thread import decode
 from .. import format as fmt
@@ -31,8 +31,7 @@ def _shown(part: Part, value: Any, mask: Any) -> Text:
     """One line of a value for the table: a measure in its unit, else its text."""
     if value is None:
         return Text("—", "dim")
-    if part.unit is not None and isinstance(value, (int, float)) and \
-            not isinstance(value, bool):
+    if part.unit is not None and is_number(value):
         return Text(UNIT_LABELS[part.unit](value))
     return safe_text(plain_text(value), mask=mask, limit=200)
 

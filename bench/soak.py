@@ -59,7 +59,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ingest import call_line, line_for, starts_call  # noqa: E402
+from ingest import LINE_SECONDS, call_line, line_for, starts_call  # noqa: E402
 from search import QUERIES, elapsed_ms  # noqa: E402
 from startup import print_machine  # noqa: E402
 from tail_lag import (  # noqa: E402
@@ -98,6 +98,7 @@ DEMO_SHARE = 0.5  # of the lines written; the mix fills the rest, so the rate ho
 SEED_CALLS = 400
 MIX_FILE = "mixed.jsonl"
 MIX_KEYS = r"^req:[irs]-[0-9]+$"  # the keys of the mix's calls (ingest.call_line)
+HISTORY_FROM = 10**9  # --history lines are numbered from here: their keys are not the writer's
 RSS_SECONDS = 5.0
 SEARCH_SECONDS = 1.0
 SETTLE_SECONDS = 60.0  # the demo lines written at the end come in one burst
@@ -211,7 +212,7 @@ def mix_probe(times: Sequence[float]) -> Probe:
 
     def probe(key: str) -> tuple[int, float] | None:
         n = call_line(key)
-        return None if n is None else (n, times[n])
+        return None if n is None or n >= len(times) else (n, times[n])  # not --history's
 
     return probe
 
@@ -250,10 +251,12 @@ class Run:
     times: Sequence[float]
     sampler: Sampler
     rss: list[tuple[float, float]]  # (seconds since writing began, MB); the first is before
+    duckdb_mb: list[float]  # DuckDB's own memory at each RSS sample (buffer pool, indexes)
     search_ms: list[float]
     passes: Passes
     settle_s: float
     cpu: float  # this process's CPU seconds while the writer ran
+    history_calls: int = 0  # calls in --history's file, indexed before the app started
 
 
 async def soak(logs: Path, index: Index, rate: int, seconds: float) -> Run:
@@ -274,6 +277,7 @@ async def soak(logs: Path, index: Index, rate: int, seconds: float) -> Run:
     async with app.run_test(size=(120, 40)) as pilot:
         table = await follow_when_live(app, pilot)
         rss = [(0.0, rss_mb())]
+        duckdb = [duckdb_mb(index)]
         cpu = time.process_time()
         go.set()
         searcher.start()
@@ -284,6 +288,7 @@ async def soak(logs: Path, index: Index, rate: int, seconds: float) -> Run:
             sampler.sample(table)
             if time.monotonic() - started >= len(rss) * RSS_SECONDS:
                 rss.append((time.monotonic() - started, rss_mb()))
+                duckdb.append(duckdb_mb(index))
             await asyncio.sleep(SAMPLE_SECONDS)
         tally = Tally(**receive.recv())
         cpu = time.process_time() - cpu
@@ -293,7 +298,14 @@ async def soak(logs: Path, index: Index, rate: int, seconds: float) -> Run:
                                 SETTLE_SECONDS)
         await pilot.press("q")
     searcher.join()
-    return Run(seed, tally, times, sampler, rss, searcher.ms, passes, settle_s, cpu)
+    return Run(seed, tally, times, sampler, rss, duckdb, searcher.ms, passes, settle_s, cpu)
+
+
+def duckdb_mb(index: Index) -> float:
+    """What DuckDB's buffer manager holds (cached blocks, indexes, query state), in MB: the
+    part of the RSS that ``memory_limit`` bounds."""
+    rows = index.rows("SELECT sum(memory_usage_bytes) AS used FROM duckdb_memory()")
+    return (rows[0]["used"] or 0) / 1e6
 
 
 def unread_bytes(index: Index) -> int:
@@ -301,6 +313,18 @@ def unread_bytes(index: Index) -> int:
     (a batch's rows and its files' offsets are committed together)."""
     on_disk = sum(path.stat().st_size for path in discover(index.paths))
     return on_disk - index.rows('SELECT sum("offset") AS n FROM files WHERE NOT gone')[0]["n"]
+
+
+def write_history(logs: Path, lines: int) -> int:
+    """``lines`` lines of the mix, 50 ms apart and ending now, in ``logs/history.jsonl``: an
+    index this big before the soak starts shows whether a pass grows with the index. Returns
+    the number of calls in them."""
+    rng = random.Random(3)
+    first = time.time() - lines * LINE_SECONDS
+    with (logs / "history.jsonl").open("w", encoding="utf-8") as handle:
+        for n in range(lines):
+            handle.write(line_for(HISTORY_FROM + n, rng, first + n * LINE_SECONDS) + "\n")
+    return sum(starts_call(HISTORY_FROM + n) for n in range(lines))
 
 
 def seed_calls(seed: dict[str, int]) -> dict[str, int]:
@@ -325,7 +349,7 @@ def check(index: Index, run: Run) -> Check:
         "GROUP BY dialect", [MIX_KEYS])}
     mix = index.rows("SELECT count(*) AS n FROM llm_calls WHERE regexp_matches(key, ?)",
                      [MIX_KEYS])[0]["n"]
-    rows = [("mix calls (by key)", run.tally.mix_calls, mix)]
+    rows = [("mix calls (by key)", run.tally.mix_calls + run.history_calls, mix)]
     rows += [(dialect, expected.get(dialect, 0), indexed.get(dialect, 0))
              for dialect in sorted(set(expected) | set(indexed), key=str)]
     lost = sum(max(0, want - got) for _, want, got in rows)
@@ -389,6 +413,7 @@ def report(index: Index, run: Run, seconds: float) -> bool:
     peak = max(mb for _, mb in run.rss)
     print(f"\nRSS MB every {RSS_SECONDS:.0f}s (the first before writing): "
           + " ".join(f"{mb:.0f}" for _, mb in run.rss))
+    print("of which DuckDB's buffer manager: " + " ".join(f"{mb:.0f}" for mb in run.duckdb_mb))
     print(f"RSS max {peak:.0f} MB; mean first {min(60, seconds / 3):.0f}s {first:.0f} MB -> "
           f"last {last:.0f} MB ({grew:+.1%})")
     search = run.search_ms
@@ -432,6 +457,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--rate", type=int, default=1000, help="lines per second")
     parser.add_argument("--keep", type=Path, help="work directory (default: a new temp dir)")
+    parser.add_argument("--history", type=int, default=0, metavar="LINES",
+                        help="lines of the mix indexed before the soak starts")
     args = parser.parse_args()
     print_machine()
     work = args.keep or Path(tempfile.mkdtemp(prefix="llmview-soak-"))
@@ -444,7 +471,15 @@ def main() -> None:
         index = Index.open([str(logs)], index_path=str(work / "index.duckdb"))
         if index.notice:
             sys.exit(f"index not usable as-is: {index.notice}")
+        history_calls = 0
+        if args.history:
+            started = time.monotonic()
+            history_calls = write_history(logs, args.history)
+            index.refresh()
+            print(f"history: {args.history:,} lines ({history_calls:,} calls) written and "
+                  f"indexed in {time.monotonic() - started:.0f}s")
         run = asyncio.run(soak(logs, index, args.rate, args.seconds))
+        run.history_calls = history_calls
         ok = report(index, run, args.seconds)
         index.close()
     finally:

@@ -88,6 +88,12 @@ CREATE TABLE IF NOT EXISTS spans (
 -- A trace's spans by an index lookup, not a scan: every batch reconciles and summarizes the
 -- traces it touched, and a waterfall reads one trace, on tables of millions of spans.
 CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
+-- A span by its id: the store merges a batch's spans into stored ones found this way.
+CREATE INDEX IF NOT EXISTS spans_by_id ON spans (span_id);
+-- Likewise a trace's calls, and the calls of a request id: each batch reconciles the
+-- span-derived calls of the traces it touched with the logged calls of the same requests.
+CREATE INDEX IF NOT EXISTS calls_by_trace ON calls (trace_id);
+CREATE INDEX IF NOT EXISTS calls_by_request ON calls (request_id);
 
 -- One row per trace, rewritten by the store for the traces each batch touches, so the traces
 -- list pages a small table instead of aggregating every span on every page.

@@ -21,6 +21,7 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # machine's memory, so a viewer left tailing grew by hundreds of MB (bench/soak.py).
 FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "256MB"}
 PREVIEW_CHARS = 160
+PARALLEL_BATCH_LINES = 5_000  # smaller batches (live passes) commit on one thread
 
 
 class StoreError(Exception):
@@ -237,6 +238,23 @@ class Store:
         return states
 
     @contextlib.contextmanager
+    def _one_thread(self, small: bool) -> Iterator[None]:
+        """A small batch's statements run on this thread alone. A live pass runs about 15
+        statements of a few rows each, and handing each one's work to DuckDB's other threads
+        cost more than it saved (``bench/soak.py``'s writer without the UI: a pass took
+        70-113 ms on one thread, 107-132 ms on two). Queries running meanwhile get one
+        thread too, for the length of the pass."""
+        if not small:
+            yield
+            return
+        self.con.execute("SET threads = 1")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a connection lost to a failed write
+                self.con.execute("RESET threads")
+
+    @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """All of it or none of it. A write the file system refuses (disk full, quota, file
         size limit) becomes a ``StoreError`` that says so in one line."""
@@ -255,7 +273,7 @@ class Store:
 
     def commit(self, batch: Batch) -> None:
         """Rows and offsets together, or neither."""
-        with self._transaction():
+        with self._one_thread(batch.lines < PARALLEL_BATCH_LINES), self._transaction():
             if batch.files:
                 self._save_files(list(batch.files.values()))
             if batch.calls:
@@ -299,39 +317,55 @@ class Store:
         return range(start, start + count)
 
     def _upsert_calls(self, calls: Iterable[Call]) -> None:
-        self._upsert("calls", call_columns, list(calls), "key", _CALL_MERGE_SQL)
+        self._upsert(CALL_MERGE, call_columns, list(calls))
 
     def _upsert_spans(self, spans: Iterable[Span]) -> None:
-        self._upsert("spans", span_columns, list(spans), "trace_id, span_id", _SPAN_MERGE_SQL)
+        self._upsert(SPAN_MERGE, span_columns, list(spans))
 
-    def _upsert(self, table: str, to_columns: Any, rows: list[Any], conflict: str,
-                merge_sql: str) -> None:
+    def _upsert(self, merge: Merge, to_columns: Any, rows: list[Any]) -> None:
         """Insert a batch; a row whose key is already stored is merged into it.
 
-        Rows already stored are merged by an UPDATE and the rest inserted plainly: DuckDB's
-        ``ON CONFLICT DO UPDATE`` costs about 15 ms more for a tail pass's hundred rows, and a
-        tail pass mostly brings new keys (``merge_sql`` names the batch's row ``EXCLUDED``)."""
+        A tail pass brings mostly new keys, and a stored row it does bring is usually recent.
+        So the stored rows are found through an index, merged with the batch's in a query,
+        deleted, and inserted again with the new rows. An UPDATE joined to the batch, or any
+        anti-join, reads the whole table, and so a pass grew with the index
+        (``bench/soak.py``: 23 ms at 40k calls, 33 ms at 80k; 350 ms for 100 rows spread
+        over 90k calls)."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        batch = pa.table(to_columns(rows, self._next_seqs(len(rows))),
-                         schema=arrow_schema(table))
-        names = ", ".join(arrow_schema(table).names)
-        view = f"batch_{table}"
-        keys = [key.strip() for key in conflict.split(",")]
-        self.con.register(view, batch)
+        schema = arrow_schema(merge.table)
+        batch = pa.table(to_columns(rows, self._next_seqs(len(rows))), schema=schema)
+        merged = self._take_merged(merge, batch)
+        if merged.num_rows:
+            fresh = pc.invert(pc.is_in(merge.key_of(batch), value_set=merge.key_of(merged)))
+            batch = pa.concat_tables([merged.cast(schema), batch.filter(fresh)])
+        self._insert(merge.table, batch)
+
+    def _take_merged(self, merge: Merge, batch: Any) -> Any:
+        """The stored rows that share a key with the batch, merged with the batch's, and
+        deleted from the table: the caller inserts them again. Both statements find the rows
+        through the index on the lookup column: DuckDB scans the whole table instead when
+        any other filter reaches the scan, hence the lookup alone in a materialized CTE."""
+        values = sorted(v for v in set(batch.column(merge.lookup).to_pylist())
+                        if not v.startswith(merge.never_stored))
+        if not values:
+            return batch.slice(0, 0)
+        where, params = _in_list(merge.lookup, values)
+        same = " AND ".join(f"stored.{k} = incoming.{k}" for k in merge.keys)
+        keys = ", ".join(merge.keys)
+        self.con.register("incoming", batch)
         try:
-            stored = self.con.execute(
-                f"SELECT count(*) FROM {table} SEMI JOIN {view} USING ({conflict})").fetchone()
-            if stored and stored[0]:
-                matched = " AND ".join(f"{table}.{key} = {view}.{key}" for key in keys)
-                self.con.execute(f"UPDATE {table} SET {merge_sql.replace('EXCLUDED.', view + '.')}"
-                                 f" FROM {view} WHERE {matched}")
-                self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view} "
-                                 f"ANTI JOIN {table} USING ({conflict})")
-            else:
-                self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
+            merged = self.con.sql(
+                f"WITH stored AS MATERIALIZED (SELECT * FROM {merge.table} WHERE {where})"
+                f" SELECT {merge.select(batch.schema.names)} FROM stored JOIN incoming ON {same}",
+                params=params).to_arrow_table()
+            if merged.num_rows:
+                self.con.execute(f"DELETE FROM {merge.table} WHERE {where} AND ({keys}) IN"
+                                 f" (SELECT ({keys}) FROM incoming)", params)
         finally:
-            self.con.unregister(view)
+            self.con.unregister("incoming")
+        return merged
 
     def _insert_events(self, events: list[tuple[Event, Where]]) -> None:
         import pyarrow as pa
@@ -389,21 +423,47 @@ class Store:
     def _reconcile(self, batch: Batch) -> None:
         """Span-derived calls stand down where a log line recorded the same call, or where a
         descendant span is itself an LLM call (a wrapper repeating its children's usage); then
-        the touched traces' rows of the list are rewritten from their spans and calls."""
+        the touched traces' rows of the list are rewritten from their spans and calls. Every
+        statement finds its rows through an index: a pass must not grow with the tables."""
         touched = {c.trace_id for c in batch.calls.values() if c.trace_id}
         touched.update(trace for trace, _ in batch.spans)
         if not touched:
             return
         traces = sorted(touched)
-        self.con.execute(_RECONCILE_SQL, [traces])
+        in_traces, params = _in_list("trace_id", traces)
+        requested = [row[0] for row in self.con.execute(
+            f"WITH c AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE {in_traces})"
+            " SELECT DISTINCT request_id FROM c WHERE origin = 'span' AND request_id IS NOT NULL",
+            params).fetchall()]
+        in_requested, requested_params = _in_list("request_id", requested)
+        changed = self.con.execute(
+            _RECONCILE_SQL.format(touched=in_traces, requested=in_requested),
+            params + params + requested_params).fetchall()
+        for shadowed in (True, False):
+            keys = [key for key, now in changed if now is shadowed]
+            if keys:
+                in_keys, key_params = _in_list("key", keys)
+                self.con.execute(f"UPDATE calls SET shadowed = ? WHERE {in_keys}",
+                                 [shadowed, *key_params])
         self.summarize_traces(traces)
 
     def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
         """Rewrite the ``traces`` rows of ``trace_ids`` (None: every trace) from their spans and
         calls. Called inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
-        where = "TRUE" if trace_ids is None else "trace_id IN (SELECT unnest(?::VARCHAR[]))"
-        params = [] if trace_ids is None else [trace_ids, trace_ids]
-        self.con.execute(_SUMMARIZE_SQL.format(where=where), params)
+        where, params = (("trace_id IS NOT NULL", []) if trace_ids is None
+                         else _in_list("trace_id", trace_ids))
+        self.con.execute(_SUMMARIZE_SQL.format(where=where), params + params)
+
+
+def _in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column IN (...)`` and its parameters. A list of constants up to ``INDEX_LOOKUP_MAX``
+    is looked up through the column's index; an IN over a subquery (or a longer list) is a
+    join, which reads the whole column."""
+    if not values:
+        return "FALSE", []
+    if len(values) <= INDEX_LOOKUP_MAX:
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(values)]
 
 
 # --- arrow conversion -------------------------------------------------------------------------
@@ -453,29 +513,58 @@ def empty_columns(table: str) -> dict[str, list[Any]]:
 
 _KEEP_FIRST = [n for n in CALL_TEXT + CALL_JSON + CALL_FLOAT + CALL_INT
                if n not in ("origin",)] + ["user_id", "output", "preview", "http_status"]
-_CALL_MERGE_SQL = ", ".join(
-    [f"{n} = coalesce(calls.{n}, EXCLUDED.{n})" for n in _KEEP_FIRST]
-    + [
-        "ts = least(calls.ts, EXCLUDED.ts)",
-        "origin = least(calls.origin, EXCLUDED.origin)",  # 'log' < 'span'
-        "truncated = calls.truncated OR EXCLUDED.truncated",
-        "search_text = CASE WHEN EXCLUDED.search_text IS NULL"
-        " OR contains(coalesce(calls.search_text, ''), EXCLUDED.search_text)"
-        " THEN calls.search_text ELSE concat_ws(chr(10), calls.search_text,"
-        " EXCLUDED.search_text) END",
-    ]
+INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: a longer IN list scans the table
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How a batch's row joins the stored row with the same key: ``rules`` give a column's
+    merged value from ``stored`` and ``incoming``; other columns keep the stored value."""
+
+    table: str
+    keys: tuple[str, ...]  # the primary key
+    lookup: str  # a key column with an index of its own (DuckDB looks up no composite key)
+    rules: dict[str, str]
+    never_stored: tuple[str, ...] = ()  # key prefixes that only a new line's records get
+
+    def select(self, names: list[str]) -> str:
+        return ", ".join(f"{self.rules[name]} AS {name}" if name in self.rules
+                         else f"stored.{name}" for name in names)
+
+    def key_of(self, rows: Any) -> Any:
+        """One value per row for its whole key, to compare keys of two Arrow tables."""
+        import pyarrow.compute as pc
+
+        if len(self.keys) == 1:
+            return rows.column(self.keys[0])
+        return pc.binary_join_element_wise(*(rows.column(k) for k in self.keys), "\x00")
+
+
+CALL_MERGE = Merge(
+    "calls", ("key",), "key",
+    {n: f"coalesce(stored.{n}, incoming.{n})" for n in _KEEP_FIRST} | {
+        "ts": "least(stored.ts, incoming.ts)",
+        "origin": "least(stored.origin, incoming.origin)",  # 'log' < 'span'
+        "truncated": "stored.truncated OR incoming.truncated",
+        "search_text": "CASE WHEN incoming.search_text IS NULL"
+        " OR contains(coalesce(stored.search_text, ''), incoming.search_text)"
+        " THEN stored.search_text ELSE concat_ws(chr(10), stored.search_text,"
+        " incoming.search_text) END",
+    },
+    never_stored=("src:",),  # Batch.add: the file and offset of a line read only once
 )
-_SPAN_MERGE_SQL = ", ".join(
-    [f"{n} = coalesce(spans.{n}, EXCLUDED.{n})"
+SPAN_MERGE = Merge(
+    "spans", ("trace_id", "span_id"), "span_id",  # by trace_id, a trace's every span
+    {n: f"coalesce(stored.{n}, incoming.{n})"
      for n in ("parent_id", "name", "kind", "service", "duration_ms", "status", "error",
-               "events", "dialect")]
-    + [
+               "events", "dialect")} | {
         # A run's create and its update each carry part of the attributes (inputs, outputs).
-        "attributes = CASE WHEN spans.attributes IS NULL THEN EXCLUDED.attributes"
-        " WHEN EXCLUDED.attributes IS NULL THEN spans.attributes"
-        " ELSE json_merge_patch(EXCLUDED.attributes, spans.attributes) END",
-        "start_ts = least(spans.start_ts, EXCLUDED.start_ts)",
-       "end_ts = greatest(spans.end_ts, EXCLUDED.end_ts)"]
+        "attributes": "CASE WHEN stored.attributes IS NULL THEN incoming.attributes"
+        " WHEN incoming.attributes IS NULL THEN stored.attributes"
+        " ELSE json_merge_patch(incoming.attributes, stored.attributes) END",
+        "start_ts": "least(stored.start_ts, incoming.start_ts)",
+        "end_ts": "greatest(stored.end_ts, incoming.end_ts)",
+    },
 )
 # A trace's row of the list: its times and counts, the root span (else the earliest) for its
 # name, the first known service, and its calls' count, tokens and cost (the same token
@@ -495,48 +584,43 @@ WITH s AS (
     SELECT trace_id, count(*) AS calls,
         sum(coalesce(total_tokens, input_tokens::DOUBLE + output_tokens)) AS tokens,
         sum(cost_usd) AS cost
-    FROM llm_calls WHERE trace_id IS NOT NULL AND {where} GROUP BY trace_id
+    FROM llm_calls WHERE {where} GROUP BY trace_id  -- a NOT NULL here would scan, not look up
 )
 SELECT s.*, coalesce(c.calls, 0), c.tokens, c.cost FROM s LEFT JOIN c USING (trace_id)
 """
 _RECONCILE_SQL = """
 WITH RECURSIVE
-touched AS (SELECT unnest(?::VARCHAR[]) AS trace_id),
--- The touched traces' calls and linked spans, read once (spans by index): the recursion and
--- the joins below then work on a few rows instead of the whole tables.
+-- The touched traces' calls and linked spans, read once by index: the recursion and the joins
+-- below then work on a few rows instead of the whole tables. Nothing else may filter these
+-- reads: another filter on the scan makes DuckDB read the whole table instead.
 tc AS MATERIALIZED (
-    SELECT key, origin, trace_id, span_id, request_id, shadowed FROM calls
-    WHERE trace_id IN (SELECT trace_id FROM touched)
+    SELECT key, origin, trace_id, span_id, request_id, shadowed FROM calls WHERE {touched}
 ),
-ts AS MATERIALIZED (
-    SELECT trace_id, span_id, parent_id FROM spans
-    WHERE trace_id IN (SELECT trace_id FROM touched) AND parent_id IS NOT NULL
-),
+ts AS MATERIALIZED (SELECT trace_id, span_id, parent_id FROM spans WHERE {touched}),
 up(trace_id, span_id, depth) AS (  -- every ancestor of an LLM span
     SELECT s.trace_id, s.parent_id, 1 FROM ts s JOIN tc l
         ON s.trace_id = l.trace_id AND s.span_id = l.span_id
-    WHERE l.origin = 'span'
+    WHERE l.origin = 'span' AND s.parent_id IS NOT NULL
     UNION
     SELECT s.trace_id, s.parent_id, up.depth + 1 FROM ts s JOIN up
         ON s.trace_id = up.trace_id AND s.span_id = up.span_id
-    WHERE up.depth < 64
+    WHERE up.depth < 64 AND s.parent_id IS NOT NULL
 ),
 covered AS (
     SELECT trace_id, span_id FROM up
     UNION
     SELECT trace_id, span_id FROM tc WHERE origin = 'log' AND span_id IS NOT NULL
 ),
+requested AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE {requested}),
 logged AS (  -- request ids of the touched span calls that a log line recorded too
-    SELECT DISTINCT request_id FROM calls WHERE origin = 'log' AND request_id IN (
-        SELECT request_id FROM tc WHERE origin = 'span' AND request_id IS NOT NULL)
+    SELECT DISTINCT request_id FROM requested WHERE origin = 'log'
 ),
 decided AS (
     SELECT key, shadowed AS was, (trace_id, span_id) IN (SELECT (trace_id, span_id) FROM covered)
         OR (request_id IS NOT NULL AND request_id IN (SELECT request_id FROM logged)) AS now
     FROM tc WHERE origin = 'span'
 )
-UPDATE calls SET shadowed = decided.now FROM decided  -- only the calls whose answer changed
-WHERE calls.key = decided.key AND decided.was IS DISTINCT FROM decided.now
+SELECT key, now FROM decided WHERE was IS DISTINCT FROM now  -- the calls whose answer changed
 """
 
 

@@ -1,0 +1,98 @@
+"""A live pass must cost the same on a big index as on a small one, so the statements a small
+batch runs may not read whole tables: every stored row they touch is found through an index.
+Checked on DuckDB's own plans (``EXPLAIN ANALYZE``) of the statements a real pass runs, while it
+merges calls and spans into stored ones, not on timings."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from llmview.core.index import Index
+from llmview.demo import write_demo
+from tests.fixtures import otel
+from tests.fixtures.seed_request_log import REQUEST_IDS, write_request_logs
+
+# Statements that read stored rows; each is idempotent, so explaining it (which runs it) before
+# running it changes nothing. Plain INSERTs read nothing but their own batch.
+READS = re.compile(r"\s*(SELECT|WITH|DELETE|UPDATE|INSERT OR REPLACE INTO traces)", re.I)
+BIG_TABLES = ("calls", "spans")
+
+
+class Explaining:
+    """The store's connection, made to have DuckDB explain every statement that reads stored
+    rows before running it, noting the big tables each one read whole."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.statements: list[str] = []
+        self.scans: list[tuple[str, str]] = []  # (table, statement)
+
+    def _explain(self, sql: str, params: list[Any] | None) -> None:
+        if not READS.match(sql):
+            return
+        self.statements.append(sql)
+        rows = self.con.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params or []).fetchall()
+        for op in _operators(json.loads(rows[0][1])["operator"]):
+            table = str(op.get("extra_info", {}).get("Table", "")).rsplit(".", 1)[-1]
+            if table in BIG_TABLES and op["extra_info"].get("Type") != "Index Scan":
+                self.scans.append((table, " ".join(sql.split())[:90]))
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> Any:
+        self._explain(sql, params)
+        return self.con.execute(sql, params or [])
+
+    def sql(self, sql: str, params: list[Any] | None = None) -> Any:
+        self._explain(sql, params)
+        return self.con.sql(sql, params=params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+def _operators(ops: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for op in ops:
+        yield op
+        yield from _operators(op.get("children", []))
+
+
+def test_a_pass_that_merges_into_stored_rows_reads_them_by_index(tmp_path: Path) -> None:
+    # Every call of seed 003 is logged twice (app.log and the flat file), and OTLP spans are
+    # exported twice (one trace per line, then all in one collector request): the second copy
+    # of each arrives in a later pass, over an index of hundreds of calls and spans.
+    source, logs = tmp_path / "source", tmp_path / "logs"
+    source.mkdir()
+    flat = write_request_logs(source)
+    spans = otel.record(source / "console.log")
+    protobuf = otel.write_protobuf_json(source, spans)
+    collector = otel.write_collector_json(source, spans)
+    write_demo(logs, calls=300)
+    for first in (source / "app.log", protobuf):
+        shutil.copy(first, logs)
+    index = Index.open([str(logs)], index_path=str(tmp_path / "index.duckdb"))
+    index.refresh(final=True)
+    before = index.rows("SELECT (SELECT count(*) FROM calls) AS calls,"
+                        " (SELECT count(*) FROM spans) AS spans")[0]
+    assert before["calls"] > 300 and before["spans"] > 100, before
+
+    explaining = Explaining(index.store.con)
+    index.store.con = explaining
+    for second in (flat, collector):
+        shutil.copy(second, logs)
+    index.refresh(final=True)
+    index.store.con = explaining.con
+
+    merged = [s for s in explaining.statements if s.startswith("DELETE")]
+    assert any("FROM calls" in s for s in merged) and any("FROM spans" in s for s in merged)
+    assert explaining.scans == [], "\n".join(map(str, explaining.scans))
+    after = index.rows("SELECT (SELECT count(*) FROM calls) AS calls,"
+                       " (SELECT count(*) FROM spans) AS spans")[0]
+    assert after == before  # merged into the stored rows, not added beside them
+    logged = index.rows("SELECT count(*) AS n FROM calls WHERE request_id IN (?, ?, ?, ?)",
+                        REQUEST_IDS)[0]["n"]
+    assert logged == len(REQUEST_IDS)
+    index.close()

@@ -1,10 +1,13 @@
 """Soak: the app tails mixed-dialect logs at 1,000 lines/s for minutes while searches run.
 
-    python bench/soak.py [--seconds 300] [--rate 1000] [--keep DIR]
+    python bench/soak.py [--seconds 300] [--rate 1000] [--keep DIR] [--history LINES]
 
 ``DIR/logs`` (a new temporary directory, removed at the end, unless ``--keep``) starts with a
-day of ``llmview demo`` logs (``write_demo``, 400 calls). A writer *process*, so that its work
-and memory are not the app's, then appends ``--rate`` lines a second for ``--seconds``:
+day of ``llmview demo`` logs (``write_demo``, 400 calls), and with ``--history`` that many lines
+of ``bench/ingest.py``'s mix (keys numbered apart from the writer's), indexed before the app
+starts: whether a pass grows with the index shows only on a big one. A writer *process*, so
+that its work and memory are not the app's, then appends ``--rate`` lines a second for
+``--seconds``:
 
 - half of them the demo's live traffic, as ``llmview demo`` writes it (``draw_units`` and the
   dialect renderers: request/response pairs, OTLP, console and OTel-JS spans, LiteLLM,

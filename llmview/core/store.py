@@ -22,6 +22,7 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "256MB"}
 PREVIEW_CHARS = 160
 PARALLEL_BATCH_LINES = 5_000  # smaller batches (live passes) commit on one thread
+INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: a longer IN list scans the table
 
 
 class StoreError(Exception):
@@ -436,7 +437,7 @@ class Store:
             " SELECT DISTINCT request_id FROM c WHERE origin = 'span' AND request_id IS NOT NULL",
             params).fetchall()]
         in_requested, requested_params = _in_list("request_id", requested)
-        changed = self.con.execute(
+        changed = self.con.execute(  # {touched} is in the SQL twice, before {requested}
             _RECONCILE_SQL.format(touched=in_traces, requested=in_requested),
             params + params + requested_params).fetchall()
         for shadowed in (True, False):
@@ -452,7 +453,7 @@ class Store:
         calls. Called inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
         where, params = (("trace_id IS NOT NULL", []) if trace_ids is None
                          else _in_list("trace_id", trace_ids))
-        self.con.execute(_SUMMARIZE_SQL.format(where=where), params + params)
+        self.con.execute(_SUMMARIZE_SQL.format(where=where), params + params)  # {where} twice
 
 
 def _in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:
@@ -513,9 +514,6 @@ def empty_columns(table: str) -> dict[str, list[Any]]:
 
 _KEEP_FIRST = [n for n in CALL_TEXT + CALL_JSON + CALL_FLOAT + CALL_INT
                if n not in ("origin",)] + ["user_id", "output", "preview", "http_status"]
-INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: a longer IN list scans the table
-
-
 @dataclass(frozen=True)
 class Merge:
     """How a batch's row joins the stored row with the same key: ``rules`` give a column's
@@ -554,7 +552,7 @@ CALL_MERGE = Merge(
     never_stored=("src:",),  # Batch.add: the file and offset of a line read only once
 )
 SPAN_MERGE = Merge(
-    "spans", ("trace_id", "span_id"), "span_id",  # by trace_id, a trace's every span
+    "spans", ("trace_id", "span_id"), "span_id",  # by trace_id: every span of the trace
     {n: f"coalesce(stored.{n}, incoming.{n})"
      for n in ("parent_id", "name", "kind", "service", "duration_ms", "status", "error",
                "events", "dialect")} | {

@@ -22,7 +22,6 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # machine's memory, so a viewer left tailing grew by hundreds of MB (bench/soak.py).
 FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "256MB"}
 PREVIEW_CHARS = 160
-PARALLEL_BATCH_LINES = 5_000  # smaller batches (live passes) commit on one thread
 INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: a longer IN list scans the table
 
 
@@ -219,6 +218,7 @@ class Store:
         self.con = con
         self._seq = self._max_seq()
         self._keys = {m.table: StoredKeys(m.table, m.lookup) for m in (CALL_MERGE, SPAN_MERGE)}
+        self._file_ids: set[int] = set()  # files known to have a row (as last read)
 
     def _max_seq(self) -> int:
         row = self.con.execute(
@@ -233,29 +233,13 @@ class Store:
             " gone, error FROM files ORDER BY file_id"
         ).fetchall()
         states = []
+        self._file_ids = {row[0] for row in rows}
         for fid, path, dev, inode, head, kind, offset, line_no, size, mtime, gone, error in rows:
             head_hash, _, head_len = (head or ":0").rpartition(":")
             states.append(FileState(fid, path, dev or 0, inode or 0, head_hash, int(head_len),
                                     kind or "lines", offset or 0, line_no or 0, size or 0,
                                     mtime or 0.0, bool(gone), error))
         return states
-
-    @contextlib.contextmanager
-    def _one_thread(self, small: bool) -> Iterator[None]:
-        """A small batch's statements run on this thread alone. A live pass runs about 15
-        statements of a few rows each, and handing each one's work to DuckDB's other threads
-        cost more than it saved (``bench/soak.py``'s writer without the UI: a pass took
-        70-113 ms on one thread, 107-132 ms on two). Queries running meanwhile get one
-        thread too, for the length of the pass."""
-        if not small:
-            yield
-            return
-        self.con.execute("SET threads = 1")
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):  # a connection lost to a failed write
-                self.con.execute("RESET threads")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -268,6 +252,7 @@ class Store:
         except BaseException as exc:
             with contextlib.suppress(Exception):  # a failed COMMIT has ended it already
                 self.con.execute("ROLLBACK")
+            self._file_ids = set()  # files first saved in it have no row: replace, not update
             refused = _REFUSED_WRITE.search(str(exc))
             if refused is None:
                 raise
@@ -276,7 +261,7 @@ class Store:
 
     def commit(self, batch: Batch) -> None:
         """Rows and offsets together, or neither."""
-        with self._one_thread(batch.lines < PARALLEL_BATCH_LINES), self._transaction():
+        with self._transaction():
             if batch.files:
                 self._save_files(list(batch.files.values()))
             if batch.calls:
@@ -297,9 +282,12 @@ class Store:
             self._save_files(list(states))
 
     def _save_files(self, states: list[FileState]) -> None:
-        """Every state in one statement: one INSERT per file cost about 5 ms, and a live pass
-        can touch dozens of files."""
+        """The states in a statement or two: one statement per file cost about 5 ms, and a
+        live pass can touch dozens of files. Rows known to be stored are updated in place (a
+        replace deletes and inserts them, through the primary key: 8-10 ms against 4 ms a pass
+        in ``bench/soak.py``)."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         table = pa.table({
             "file_id": [s.file_id for s in states], "path": [s.path for s in states],
@@ -312,7 +300,15 @@ class Store:
             "gone": [s.gone for s in states],
             "error": pa.array([s.error for s in states], pa.string()),
         })
-        self._insert("files", table, replace=True)
+        stored = pa.array([s.file_id in self._file_ids for s in states], pa.bool_())
+        if stored.true_count:
+            sets = ", ".join(f'"{c}" = b."{c}"' for c in table.schema.names[1:])
+            with self._registered("batch_files", table.filter(stored)):
+                self.con.execute(f"UPDATE files SET {sets} FROM batch_files b"
+                                 " WHERE files.file_id = b.file_id")
+        if stored.false_count:
+            self._insert("files", table.filter(pc.invert(stored)), replace=True)
+            self._file_ids.update(s.file_id for s in states)
 
     def _next_seqs(self, count: int) -> range:
         start = self._seq + 1
@@ -356,12 +352,9 @@ class Store:
         if merge.keys == (merge.lookup,):
             return self._deleted(f"DELETE FROM {merge.table} WHERE {where} RETURNING *", params)
         keys = ", ".join(merge.keys)
-        self.con.register("incoming", batch.select(list(merge.keys)))
-        try:
+        with self._registered("incoming", batch.select(list(merge.keys))):
             return self._deleted(f"DELETE FROM {merge.table} WHERE {where} AND ({keys}) IN"
                                  f" (SELECT ({keys}) FROM incoming) RETURNING *", params)
-        finally:
-            self.con.unregister("incoming")
 
     def _deleted(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, params)
@@ -413,11 +406,16 @@ class Store:
         """An Arrow table's rows into ``name``; ``replace``: rows whose key is stored replace
         them."""
         view = f"batch_{name}"
+        columns = ", ".join(f'"{c}"' for c in table.schema.names)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        with self._registered(view, table):
+            self.con.execute(f"{verb} INTO {name} ({columns}) SELECT {columns} FROM {view}")
+
+    @contextlib.contextmanager
+    def _registered(self, view: str, table: Any) -> Iterator[None]:
         self.con.register(view, table)
         try:
-            columns = ", ".join(f'"{c}"' for c in table.schema.names)
-            verb = "INSERT OR REPLACE" if replace else "INSERT"
-            self.con.execute(f"{verb} INTO {name} ({columns}) SELECT {columns} FROM {view}")
+            yield
         finally:
             self.con.unregister(view)
 

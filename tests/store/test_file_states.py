@@ -1,0 +1,53 @@
+"""A file's state (how far it was read) is saved with the rows read from it. A stored state is
+updated in place; a new one inserted; and a failed batch must not make the store believe a
+file it never stored has a row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llmview.core.records import Call
+from llmview.core.sources import FileState
+from llmview.core.store import Batch, Store, Where, open_index
+
+
+def state(file_id: int, offset: int) -> FileState:
+    return FileState(file_id, f"/logs/{file_id}.jsonl", 1, 100 + file_id, "abc", 3, "lines",
+                     offset=offset, line_no=offset // 10, size=offset)
+
+
+def batch_of(*states: FileState) -> Batch:
+    batch = Batch(files={s.file_id: s for s in states})
+    batch.add(Call(key=f"req:{states[0].offset}", model="gpt-4o"), Where(1, 0, 0, 10))
+    return batch
+
+
+def saved(store: Store) -> dict[int, int]:
+    return {s.file_id: s.offset for s in store.file_states()}
+
+
+def test_states_are_inserted_then_updated_in_place(tmp_path: Path) -> None:
+    store = Store(open_index(str(tmp_path / "index.duckdb")).con)
+    store.file_states()
+    store.commit(batch_of(state(1, 10)))
+    store.commit(batch_of(state(1, 20), state(2, 5)))  # one stored, one new
+    store.commit(batch_of(state(2, 50)))
+    assert saved(store) == {1: 20, 2: 50}
+
+
+def test_a_file_first_saved_in_a_failed_batch_is_saved_by_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(open_index(str(tmp_path / "index.duckdb")).con)
+    store.file_states()
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("the write failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "_upsert_calls", fail)
+        with pytest.raises(RuntimeError):
+            store.commit(batch_of(state(1, 10)))
+    store.commit(batch_of(state(1, 10)))  # the same pass again, the states not read between
+    assert saved(store) == {1: 10}

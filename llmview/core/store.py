@@ -16,6 +16,13 @@ from .records import Call, Event, Problem, Span
 from .schema import DDL, SCHEMA_VERSION
 from .sources import MAX_LINE, FileState
 from .stored_keys import StoredKeys
+from .touched_traces import (
+    TraceCall,
+    TraceSpan,
+    shadow_changes,
+    span_requests,
+    trace_rows,
+)
 
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # An index on disk can spill and re-read; without a limit DuckDB caches up to 80% of the
@@ -420,38 +427,51 @@ class Store:
             self.con.unregister(view)
 
     def _reconcile(self, batch: Batch) -> None:
-        """Span-derived calls stand down where a log line recorded the same call, or where a
-        descendant span is itself an LLM call (a wrapper repeating its children's usage); then
-        the touched traces' rows of the list are rewritten from their spans and calls. Every
-        statement finds its rows through an index: a pass must not grow with the tables."""
         touched = {c.trace_id for c in batch.calls.values() if c.trace_id}
         touched.update(trace for trace, _ in batch.spans)
-        if not touched:
-            return
-        traces = sorted(touched)
-        in_traces, params = _in_list("trace_id", traces)
-        requested = [row[0] for row in self.con.execute(
-            f"WITH c AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE {in_traces})"
-            " SELECT DISTINCT request_id FROM c WHERE origin = 'span' AND request_id IS NOT NULL",
-            params).fetchall()]
-        in_requested, requested_params = _in_list("request_id", requested)
-        changed = self.con.execute(  # {touched} is in the SQL twice, before {requested}
-            _RECONCILE_SQL.format(touched=in_traces, requested=in_requested),
-            params + params + requested_params).fetchall()
+        if touched:
+            self.summarize_traces(sorted(touched))
+
+    def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
+        """Bring the traces ``trace_ids`` (None: every trace) up to date with their spans and
+        calls: which span-derived calls stand down, and their rows of the traces list. Called
+        inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
+        if trace_ids is None:
+            trace_ids = [row[0] for row in self.con.execute(
+                "SELECT DISTINCT trace_id FROM spans ORDER BY trace_id").fetchall()]
+        for start in range(0, len(trace_ids), INDEX_LOOKUP_MAX):
+            self._summarize(trace_ids[start:start + INDEX_LOOKUP_MAX])
+
+    def _summarize(self, trace_ids: list[str]) -> None:
+        """Every read finds its rows through an index (a pass must not grow with the tables):
+        the traces' calls and spans by trace id, the logged calls by request id."""
+        import pyarrow as pa
+
+        where, params = _in_list("trace_id", trace_ids)
+        calls = [TraceCall(*row) for row in self.con.execute(
+            f"SELECT {', '.join(TraceCall._fields)} FROM calls WHERE {where}", params).fetchall()]
+        spans = [TraceSpan(*row) for row in self.con.execute(
+            f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE {where}", params).fetchall()]
+        logged: set[str] = set()
+        requested = span_requests(calls)
+        if requested:
+            in_requested, requested_params = _in_list("request_id", requested)
+            logged = {row[0] for row in self.con.execute(
+                f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE"
+                f" {in_requested}) SELECT DISTINCT request_id FROM r WHERE origin = 'log'",
+                requested_params).fetchall()}
+        changed = shadow_changes(calls, spans, logged)
         for shadowed in (True, False):
-            keys = [key for key, now in changed if now is shadowed]
+            keys = [key for key, now in changed.items() if now is shadowed]
             if keys:
                 in_keys, key_params = _in_list("key", keys)
                 self.con.execute(f"UPDATE calls SET shadowed = ? WHERE {in_keys}",
                                  [shadowed, *key_params])
-        self.summarize_traces(traces)
-
-    def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
-        """Rewrite the ``traces`` rows of ``trace_ids`` (None: every trace) from their spans and
-        calls. Called inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
-        where, params = (("trace_id IS NOT NULL", []) if trace_ids is None
-                         else _in_list("trace_id", trace_ids))
-        self.con.execute(_SUMMARIZE_SQL.format(where=where), params + params)  # {where} twice
+        rows = trace_rows(spans, calls, changed)
+        if rows:
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            self._insert("traces", pa.table(columns, schema=arrow_schema("traces")),
+                         replace=True)
 
 
 def _in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:
@@ -490,6 +510,8 @@ ARROW_SPECS = {
     "problems": "seq:i file_id:i32 line_no:i offset:i length:i severity:s reason:s raw:s "
     "truncated:b",
     "sources": "kind:s key:s file_id:i32 line_no:i offset:i length:i",
+    "traces": "trace_id:s start_ts:t duration_ms:f spans:i errors:i root_name:s service:s"
+    " calls:i tokens:f cost:f",
 }
 
 
@@ -608,64 +630,6 @@ SPAN_MERGE = Merge(
         "attributes": _patched, "start_ts": _earliest, "end_ts": _latest,
     },
 )
-# A trace's row of the list: its times and counts, the root span (else the earliest) for its
-# name, the first known service, and its calls' count, tokens and cost (the same token
-# expression the search language uses).
-_SUMMARIZE_SQL = """
-INSERT OR REPLACE INTO traces
-WITH s AS (
-    SELECT trace_id, min(start_ts) AS start_ts,
-        date_diff('microsecond', min(start_ts), max(coalesce(end_ts, start_ts))) / 1000.0
-            AS duration_ms,
-        count(*) AS spans,
-        count(*) FILTER (WHERE status = 'error') AS errors,
-        first(name ORDER BY parent_id IS NOT NULL, start_ts) AS root_name,
-        first(service ORDER BY service IS NULL, parent_id IS NOT NULL, start_ts) AS service
-    FROM spans WHERE {where} GROUP BY trace_id
-), c AS (
-    SELECT trace_id, count(*) AS calls,
-        sum(coalesce(total_tokens, input_tokens::DOUBLE + output_tokens)) AS tokens,
-        sum(cost_usd) AS cost
-    FROM llm_calls WHERE {where} GROUP BY trace_id  -- a NOT NULL here would scan, not look up
-)
-SELECT s.*, coalesce(c.calls, 0), c.tokens, c.cost FROM s LEFT JOIN c USING (trace_id)
-"""
-_RECONCILE_SQL = """
-WITH RECURSIVE
--- The touched traces' calls and linked spans, read once by index: the recursion and the joins
--- below then work on a few rows instead of the whole tables. Nothing else may filter these
--- reads: another filter on the scan makes DuckDB read the whole table instead.
-tc AS MATERIALIZED (
-    SELECT key, origin, trace_id, span_id, request_id, shadowed FROM calls WHERE {touched}
-),
-ts AS MATERIALIZED (SELECT trace_id, span_id, parent_id FROM spans WHERE {touched}),
-up(trace_id, span_id, depth) AS (  -- every ancestor of an LLM span
-    SELECT s.trace_id, s.parent_id, 1 FROM ts s JOIN tc l
-        ON s.trace_id = l.trace_id AND s.span_id = l.span_id
-    WHERE l.origin = 'span' AND s.parent_id IS NOT NULL
-    UNION
-    SELECT s.trace_id, s.parent_id, up.depth + 1 FROM ts s JOIN up
-        ON s.trace_id = up.trace_id AND s.span_id = up.span_id
-    WHERE up.depth < 64 AND s.parent_id IS NOT NULL
-),
-covered AS (
-    SELECT trace_id, span_id FROM up
-    UNION
-    SELECT trace_id, span_id FROM tc WHERE origin = 'log' AND span_id IS NOT NULL
-),
-requested AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE {requested}),
-logged AS (  -- request ids of the touched span calls that a log line recorded too
-    SELECT DISTINCT request_id FROM requested WHERE origin = 'log'
-),
-decided AS (
-    SELECT key, shadowed AS was, (trace_id, span_id) IN (SELECT (trace_id, span_id) FROM covered)
-        OR (request_id IS NOT NULL AND request_id IN (SELECT request_id FROM logged)) AS now
-    FROM tc WHERE origin = 'span'
-)
-SELECT key, now FROM decided WHERE was IS DISTINCT FROM now  -- the calls whose answer changed
-"""
-
-
 def call_columns(calls: list[Call], seqs: range) -> dict[str, list[Any]]:
     import orjson
 

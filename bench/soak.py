@@ -419,6 +419,10 @@ def report(index: Index, run: Run, seconds: float) -> bool:
     print("of which DuckDB's buffer manager: " + " ".join(f"{mb:.0f}" for mb in run.duckdb_mb))
     print(f"RSS max {peak:.0f} MB; mean first {min(60, seconds / 3):.0f}s {first:.0f} MB -> "
           f"last {last:.0f} MB ({grew:+.1%})")
+    outside = [(t, mb - cached) for (t, mb), cached in zip(run.rss, run.duckdb_mb, strict=True)]
+    first_out, last_out, grew_out = growth(outside, seconds)
+    print(f"outside DuckDB's buffer manager (the rest: Python, the UI, Arrow, allocators): "
+          f"{first_out:.0f} MB -> {last_out:.0f} MB ({grew_out:+.1%})")
     search = run.search_ms
     if search:
         print(f"search (count + first page), {len(search)} during the soak: p50 "

@@ -1,0 +1,79 @@
+"""Pass cost: what one live pass of the indexer costs, headless and repeatable.
+
+    python bench/soak.py --seconds 30 --keep /tmp/soak   # once: a soak's logs to replay
+    python bench/passes.py /tmp/soak/logs [--steps 150] [--runs 2]
+
+Appends each file of a logs directory to a fresh one in ``--steps`` slices of lines (every file
+grows at each step, as under a live writer) and times ``Index.refresh`` after each slice. No UI,
+no writer process, no watcher: two versions of the store compared this way differ by their
+passes alone (runs still vary by up to 15%: alternate them). The first tenth of
+the passes (a small index, DuckDB warming up) is left out of the figures. The calls counted at
+the end can vary by a few: a document byte-identical to an earlier one waits for the copy
+grace (``COPY_GRACE_SECONDS``), which a fast replay may not outlast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from startup import print_machine  # noqa: E402
+
+from llmview.core.index import Index  # noqa: E402
+
+
+def replay(source: Path, steps: int) -> tuple[list[float], int]:
+    """Pass times in ms, and the calls indexed at the end."""
+    files = {path.relative_to(source): path.read_bytes().splitlines(keepends=True)
+             for path in sorted(source.rglob("*")) if path.is_file()}
+    work = Path(tempfile.mkdtemp(prefix="llmview-passes-"))
+    try:
+        logs = work / "logs"
+        logs.mkdir()
+        index = Index.open([str(logs)], index_path=str(work / "index.duckdb"))
+        index.refresh()
+        took = []
+        for step in range(steps):
+            for relative, lines in files.items():
+                start, end = len(lines) * step // steps, len(lines) * (step + 1) // steps
+                if start < end:
+                    target = logs / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with target.open("ab") as handle:
+                        handle.write(b"".join(lines[start:end]))
+            began = time.perf_counter()
+            index.refresh(final=step == steps - 1)
+            took.append((time.perf_counter() - began) * 1000)
+        calls = index.count()
+        index.close()
+        return took, calls
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("logs", type=Path, help="a logs directory (soak.py --keep DIR: DIR/logs)")
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    if not args.logs.is_dir():
+        sys.exit(f"not a directory: {args.logs}")
+    print_machine()
+    for run in range(args.runs):
+        took, calls = replay(args.logs, args.steps)
+        kept = sorted(took[args.steps // 10:])
+        print(f"run {run + 1}: {args.steps} passes, {calls:,} calls; pass median "
+              f"{statistics.median(kept):.1f} ms, p90 {kept[int(len(kept) * 0.9)]:.1f} ms, "
+              f"mean {statistics.fmean(kept):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

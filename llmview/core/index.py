@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,13 +112,14 @@ class Index:
             self._indexer = Indexer(self.store, self.paths, tz=self.tz)
         return self._indexer
 
-    def refresh(self, *, final: bool = False,
+    def refresh(self, *, changed: Collection[str] | None = None, final: bool = False,
                 on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
+        """Read what is new (``changed``: in those paths only, see ``Indexer.refresh``)."""
         with self._write_lock:
             self._final = final
             generation = self.generation
             try:
-                return self.indexer.refresh(final=final, on_batch=on_batch)
+                return self.indexer.refresh(changed=changed, final=final, on_batch=on_batch)
             except Exception as exc:
                 if not is_damage(exc):
                     raise

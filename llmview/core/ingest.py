@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -24,6 +24,7 @@ from .sources import (
     Moved,
     SourceError,
     discover,
+    discover_changed,
     hash_bytes,
     head_of,
     is_gzip,
@@ -75,12 +76,18 @@ class Indexer:
 
     # --- one pass -------------------------------------------------------------------------
 
-    def refresh(self, *, final: bool = False,
+    def refresh(self, *, changed: Collection[str] | None = None, final: bool = False,
                 on_batch: Callable[[Progress], None] | None = None) -> RefreshResult:
-        """Read everything new. ``final`` also takes a half-written last line as complete."""
+        """Read everything new; with ``changed``, only in those paths (a watcher's report),
+        when they can be told apart without listing every file. ``final`` also takes a
+        half-written last line as complete."""
         states = self.store.file_states()
-        paths = discover(self.paths, {state.path for state in states if not state.gone})
-        plan = self._match(states, paths, final=final)
+        known = {state.path for state in states if not state.gone}
+        paths = None if changed is None else discover_changed(self.paths, changed, known)
+        scope = None if paths is None else set(changed or ())
+        if paths is None:
+            paths = discover(self.paths, known)
+        plan = self._match(states, paths, final=final, scope=scope)
         self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
         result = RefreshResult(files=len(plan))
         batch = Batch()
@@ -101,10 +108,13 @@ class Indexer:
         if on_batch is not None:
             on_batch(self.progress)
 
-    def _match(self, states: list[FileState], paths: list[Path], *,
-               final: bool = False) -> list[tuple[FileState, Path]]:
+    def _match(self, states: list[FileState], paths: list[Path], *, final: bool = False,
+               scope: set[str] | None = None) -> list[tuple[FileState, Path]]:
         """Pair each present file with what the index knows of it, deciding new, renamed,
-        truncated, re-created or back after a moment away. Files that vanished are marked gone."""
+        truncated, re-created or back after a moment away. Files that vanished are marked gone.
+        ``scope``: ``paths`` are only the files at these paths (a watcher's report), so only
+        a file last seen at one of them can have vanished, and a copy's original is looked
+        for where it was last seen."""
         by_inode: dict[tuple[int, int], FileState] = {}
         for state in states:  # a live state speaks for its inode, else the latest gone one
             known = by_inode.get((state.dev, state.inode))
@@ -112,15 +122,11 @@ class Indexer:
                 by_inode[(state.dev, state.inode)] = state
         present: dict[tuple[int, int], tuple[Path, os.stat_result]] = {}
         for path in paths:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            present[(st.st_dev, st.st_ino)] = (path, st)
+            _stat_into(present, path)
         next_id = max((state.file_id for state in states), default=0) + 1  # states: every row
         plan: list[tuple[FileState, Path]] = []
         changed: list[FileState] = []
-        for inode_key, (path, st) in present.items():
+        for inode_key, (path, st) in list(present.items()):
             state = by_inode.get(inode_key)
             try:
                 if state is not None and not _same_content(state, path, st):
@@ -130,6 +136,8 @@ class Indexer:
                     state = None
                 if state is None:
                     original = _copied_from(states, path, st)
+                    if original is not None and scope is not None:
+                        _stat_into(present, Path(original.path))
                     if original is not None and not original.gone and (
                             (original.dev, original.inode) in present):
                         source = present[(original.dev, original.inode)][0]
@@ -152,7 +160,8 @@ class Indexer:
                 state.size, state.mtime = st.st_size, st.st_mtime
                 plan.append((state, path))
         for state in states:
-            if not state.gone and (state.dev, state.inode) not in present:
+            if not state.gone and (state.dev, state.inode) not in present and (
+                    scope is None or state.path in scope):
                 state.gone = True
                 changed.append(state)
         if changed:
@@ -227,21 +236,30 @@ class Indexer:
 
 
 
-async def watch(paths: list[str], refresh: Callable[[], RefreshResult],
+async def watch(paths: list[str], refresh: Callable[..., RefreshResult],
                 on_change: Callable[[RefreshResult], None], stop: asyncio.Event, *,
                 poll: bool = False) -> None:
-    """Run ``refresh`` (in a thread) whenever watchfiles reports a change under ``paths``, and
-    every ``RESCAN_SECONDS`` regardless; call ``on_change`` after passes that added lines. The
-    pass is the caller's, so that the façade's locking and recovery apply to it."""
+    """Run ``refresh`` (in a thread) whenever watchfiles reports a change under ``paths``, on
+    the changed paths; a full pass at least every ``RESCAN_SECONDS`` finds what a report
+    missed (a file quiet with a half-written last line, a copy past its grace, a file in a
+    directory made since) and runs when nothing changed. Call ``on_change`` after passes that
+    added lines. The pass is the caller's, so that the façade's locking and recovery apply to
+    it."""
     from watchfiles import awatch
 
     roots = sorted(watch_roots(paths))
     changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
                      rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
                      force_polling=poll, recursive=True)
-    async for _ in changes:
+    last_full = time.monotonic()
+    async for reported in changes:
+        changed = None
+        if reported and time.monotonic() - last_full < RESCAN_SECONDS:
+            changed = {path for _, path in reported}
+        else:
+            last_full = time.monotonic()
         try:
-            result = await asyncio.to_thread(refresh)
+            result = await asyncio.to_thread(refresh, changed=changed)
         except SourceError:
             continue  # a path vanished for a moment (rotation); the next pass sees it
         if result.changed:
@@ -260,6 +278,15 @@ def watch_roots(paths: list[str]) -> set[str]:
             root = root if root.is_dir() else root.parent
         roots.add(str(root.resolve()))
     return roots
+
+
+def _stat_into(present: dict[tuple[int, int], tuple[Path, os.stat_result]],
+               path: Path) -> None:
+    try:
+        st = path.stat()
+    except OSError:
+        return
+    present[(st.st_dev, st.st_ino)] = (path, st)
 
 
 def _same_content(state: FileState, path: Path, st: os.stat_result) -> bool:

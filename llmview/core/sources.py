@@ -93,6 +93,42 @@ def discover(paths: list[str], text_files: Collection[str] = ()) -> list[Path]:
             if key in text_files or not _is_binary(path)]
 
 
+def discover_changed(paths: list[str], changed: Collection[str],
+                     text_files: Collection[str] = ()) -> list[Path] | None:
+    """Those of ``changed`` (files a watcher reported) that ``discover`` would list, found
+    without walking: a pass that lists and stats every file costs about 15 µs a file, which a
+    directory of thousands of finished documents turns into most of a live pass. None when a
+    glob is among ``paths`` or a path is missing: only a full ``discover`` decides those."""
+    named: set[str] = set()
+    roots: list[str] = []
+    for spec in paths:
+        path = Path(os.path.expanduser(spec))
+        if any(ch in spec for ch in "*?[") or not path.exists():
+            return None
+        if path.is_dir():
+            roots.append(os.path.realpath(path))
+        else:
+            named.add(str(path.resolve()))
+    found: dict[str, Path] = {}
+    for text in changed:
+        if text not in named and not any(_listed_under(root, text) for root in roots):
+            continue
+        path = _path(os.path.realpath(text))
+        if path.is_file():
+            found.setdefault(str(path), path)
+    return [path for key, path in sorted(found.items())
+            if key in text_files or not _is_binary(path)]
+
+
+def _listed_under(root: str, text: str) -> bool:
+    """``_walk(root)`` lists the file ``text``: a log name, in no skipped or hidden directory."""
+    if not text.startswith(root + os.sep):
+        return False
+    *folders, name = text[len(root) + 1:].split(os.sep)
+    return is_log_name(name) and not any(
+        folder in SKIP_DIRS or folder.startswith(".") for folder in folders)
+
+
 def _expand(spec: str) -> list[Path]:
     if any(ch in spec for ch in "*?["):
         matches = [Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True)]

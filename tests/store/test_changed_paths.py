@@ -22,10 +22,15 @@ def lines(path: Path, first: int, count: int) -> None:
         handle.writelines(line(n) for n in range(first, first + count))
 
 
-def opened(tmp_path: Path, logs: Path, spec: str | None = None) -> Index:
-    index = Index.open([spec or str(logs)], index_path=str(tmp_path / "index.duckdb"))
+def indexed(tmp_path: Path, files: dict[str, tuple[int, int]]) -> tuple[Path, Index]:
+    """A logs directory with these files (name: first line number, lines), indexed."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name, (first, count) in files.items():
+        lines(logs / name, first, count)
+    index = Index.open([str(logs)], index_path=str(tmp_path / "index.duckdb"))
     index.refresh()
-    return index
+    return logs, index
 
 
 def gone(index: Index) -> dict[str, bool]:
@@ -34,12 +39,8 @@ def gone(index: Index) -> dict[str, bool]:
 
 def test_only_reported_files_are_read_and_the_rest_is_found_by_a_full_pass(
         tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
+    logs, index = indexed(tmp_path, {"a.jsonl": (0, 2), "b.jsonl": (100, 2)})
     reported, unreported = logs / "a.jsonl", logs / "b.jsonl"
-    lines(reported, 0, 2)
-    lines(unreported, 100, 2)
-    index = opened(tmp_path, logs)
     lines(reported, 2, 3)
     lines(unreported, 102, 3)
     index.refresh(changed={str(reported)})
@@ -49,12 +50,8 @@ def test_only_reported_files_are_read_and_the_rest_is_found_by_a_full_pass(
 
 
 def test_a_rename_reported_is_followed_not_read_again(tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    app, rotated, other = logs / "app.jsonl", logs / "app.jsonl.1", logs / "other.jsonl"
-    lines(app, 0, 4)
-    lines(other, 100, 1)
-    index = opened(tmp_path, logs)
+    logs, index = indexed(tmp_path, {"app.jsonl": (0, 4), "other.jsonl": (100, 1)})
+    app, rotated = logs / "app.jsonl", logs / "app.jsonl.1"
     os.rename(app, rotated)
     lines(app, 4, 2)
     index.refresh(changed={str(app), str(rotated)})
@@ -63,12 +60,8 @@ def test_a_rename_reported_is_followed_not_read_again(tmp_path: Path) -> None:
 
 
 def test_only_a_reported_path_can_have_vanished(tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    kept, deleted = logs / "kept.jsonl", logs / "deleted.jsonl"
-    lines(kept, 0, 1)
-    lines(deleted, 10, 1)
-    index = opened(tmp_path, logs)
+    logs, index = indexed(tmp_path, {"kept.jsonl": (0, 1), "deleted.jsonl": (10, 1)})
+    deleted = logs / "deleted.jsonl"
     deleted.unlink()
     index.refresh(changed={str(deleted)})
     assert gone(index) == {"kept.jsonl": False, "deleted.jsonl": True}
@@ -78,11 +71,8 @@ def test_only_a_reported_path_can_have_vanished(tmp_path: Path) -> None:
 def test_a_copy_of_a_quiet_file_waits_as_in_a_full_pass(tmp_path: Path) -> None:
     # The original is not among the reported paths, yet it is still there: the copy waits
     # for the copy grace (as a full pass decides) instead of taking the original for gone.
-    logs = tmp_path / "logs"
-    logs.mkdir()
+    logs, index = indexed(tmp_path, {"app.jsonl": (0, 40)})  # longer than a copy's head
     original = logs / "app.jsonl"
-    lines(original, 0, 40)  # longer than the head a copy is recognised by
-    index = opened(tmp_path, logs)
     copy = logs / "app-copy.jsonl"
     copy.write_bytes(original.read_bytes())
     index.refresh(changed={str(copy)})

@@ -27,6 +27,7 @@ from .sources import (
     discover_changed,
     hash_bytes,
     head_of,
+    is_glob,
     is_gzip,
     open_as,
     read_new,
@@ -83,10 +84,12 @@ class Indexer:
         half-written last line as complete."""
         states = self.store.file_states()
         known = {state.path for state in states if not state.gone}
+        scope: set[str] | None = None
         paths = None if changed is None else discover_changed(self.paths, changed, known)
-        scope = None if paths is None else set(changed or ())
         if paths is None:
             paths = discover(self.paths, known)
+        else:
+            scope = set(changed or ())  # changed is set whenever paths is
         plan = self._match(states, paths, final=final, scope=scope)
         self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
         result = RefreshResult(files=len(plan))
@@ -270,7 +273,7 @@ def watch_roots(paths: list[str]) -> set[str]:
     """Directories to watch: named directories, the parents of named files and glob roots."""
     roots: set[str] = set()
     for spec in paths:
-        if any(ch in spec for ch in "*?["):
+        if is_glob(spec):
             prefix = spec.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
             root = Path(prefix if prefix.endswith(os.sep) else os.path.dirname(prefix) or ".")
         else:

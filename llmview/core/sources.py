@@ -89,8 +89,7 @@ def discover(paths: list[str], text_files: Collection[str] = ()) -> list[Path]:
                     found.setdefault(str(file), file)
             elif path.is_file():
                 found.setdefault(str(path.resolve()), path.resolve())
-    return [path for key, path in sorted(found.items())
-            if key in text_files or not _is_binary(path)]
+    return _text_only(found, text_files)
 
 
 def discover_changed(paths: list[str], changed: Collection[str],
@@ -103,7 +102,7 @@ def discover_changed(paths: list[str], changed: Collection[str],
     roots: list[str] = []
     for spec in paths:
         path = Path(os.path.expanduser(spec))
-        if any(ch in spec for ch in "*?[") or not path.exists():
+        if is_glob(spec) or not path.exists():
             return None
         if path.is_dir():
             roots.append(os.path.realpath(path))
@@ -116,8 +115,18 @@ def discover_changed(paths: list[str], changed: Collection[str],
         path = _path(os.path.realpath(text))
         if path.is_file():
             found.setdefault(str(path), path)
+    return _text_only(found, text_files)
+
+
+def _text_only(found: dict[str, Path], text_files: Collection[str]) -> list[Path]:
+    """The files found, sorted, less those a look at the head shows binary (``text_files``
+    are known to be text already)."""
     return [path for key, path in sorted(found.items())
             if key in text_files or not _is_binary(path)]
+
+
+def is_glob(spec: str) -> bool:
+    return any(ch in spec for ch in "*?[")
 
 
 def _listed_under(root: str, text: str) -> bool:
@@ -130,7 +139,7 @@ def _listed_under(root: str, text: str) -> bool:
 
 
 def _expand(spec: str) -> list[Path]:
-    if any(ch in spec for ch in "*?["):
+    if is_glob(spec):
         matches = [Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True)]
         return matches
     path = Path(os.path.expanduser(spec))

@@ -206,3 +206,14 @@ async def test_a_notice_from_the_index_reaches_the_screen(logs: Path) -> None:
         assert [n.message for n in shown] == [
             "index /logs/[@click=app.quit]x[/]\\x1b[2J was damaged; rebuilt it"]
         assert not shown[0].markup and shown[0].severity == "warning"
+
+
+async def test_startup_heap_is_frozen_while_the_app_runs(logs: Path) -> None:
+    import gc
+
+    app = make_app(logs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert gc.get_freeze_count() > 10_000  # the modules and widgets, out of full collections
+    assert gc.get_freeze_count() == 0  # and collectable again once the app has ended
+

@@ -217,3 +217,14 @@ async def test_startup_heap_is_frozen_while_the_app_runs(logs: Path) -> None:
         assert gc.get_freeze_count() > 10_000  # the modules and widgets, out of full collections
     assert gc.get_freeze_count() == 0  # and collectable again once the app has ended
 
+
+async def test_a_reload_asks_for_the_page_in_view_before_the_next_frame(logs: Path) -> None:
+    app = make_app(logs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#calls", PagedTable)
+        table.reload(keep_position=False)  # as a live update in follow mode does
+        # No await: nothing has been drawn since, yet the page is already being fetched.
+        assert any(w.group == "table-page" for w in app.workers if w.node is table)
+        await settle(pilot)
+        assert table.row_at(0) is not None

@@ -164,10 +164,14 @@ class PagedTable(ScrollView, can_focus=True):
         self._stale = self._pages if keep_position else {}
         self._pages = {}
         self._loading.clear()
+        top = self.scroll_offset.y
         if not keep_position:
-            self.cursor_row = 0
+            self.cursor_row = top = 0
             self.scroll_to(y=0, animate=False)
         self._count(self._generation)
+        if self.is_on_screen:  # the pages in view now, beside the count, not at the next frame
+            for page_no in range(top // PAGE_ROWS, (top + self.size.height) // PAGE_ROWS + 1):
+                self._want_page(page_no)
         self.refresh()
 
     @work(thread=True, group="table-count")

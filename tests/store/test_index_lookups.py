@@ -28,6 +28,9 @@ class Explaining:
 
     def __init__(self, con: Any, profile: Path) -> None:
         self.con = con
+        # The store's statements read its Arrow batches from the calling frame's locals; that
+        # frame is one up from here now.
+        con.execute("SET python_scan_all_frames = true")
         self.profile = profile
         self.statements: list[str] = []
         self.scans: list[tuple[str, str]] = []  # (table, statement)

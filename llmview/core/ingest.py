@@ -82,6 +82,14 @@ class Indexer:
         """Read everything new; with ``changed``, only in those paths (a watcher's report),
         when they can be told apart without listing every file. ``final`` also takes a
         half-written last line as complete."""
+        try:
+            return self._refresh(changed, final, on_batch)
+        except BaseException:
+            self.store.forget_files()  # the store's states, changed here and not all saved
+            raise
+
+    def _refresh(self, changed: Collection[str] | None, final: bool,
+                 on_batch: Callable[[Progress], None] | None) -> RefreshResult:
         states = self.store.file_states()
         known = {state.path for state in states if not state.gone}
         scope: set[str] | None = None
@@ -95,6 +103,7 @@ class Indexer:
         result = RefreshResult(files=len(plan))
         batch = Batch()
         for state, path in plan:
+            batch.files[state.file_id] = state  # changed by _match: saved, read or not
             for chunk in self._chunks(state, path, final=final):
                 result.lines += chunk.line_no - state.line_no
                 self._add_chunk(batch, state, chunk)

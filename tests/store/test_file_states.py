@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from llmview.core import ingest
+from llmview.core.ingest import Indexer
 from llmview.core.records import Call
 from llmview.core.sources import FileState
 from llmview.core.store import Batch, Store, Where, open_index
@@ -51,3 +53,41 @@ def test_a_file_first_saved_in_a_failed_batch_is_saved_by_the_next(
             store.commit(batch_of(state(1, 10)))
     store.commit(batch_of(state(1, 10)))  # the same pass again, the states not read between
     assert saved(store) == {1: 10}
+
+
+def test_a_failed_batch_leaves_the_committed_states(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(open_index(str(tmp_path / "index.duckdb")).con)
+    store.commit(batch_of(state(1, 10)))
+    [kept] = store.file_states()  # the store's own state, kept between passes
+    kept.offset = 99  # as a pass moves it on before its batch commits
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("the write failed")
+
+    monkeypatch.setattr(store, "_upsert_calls", fail)
+    with pytest.raises(RuntimeError):
+        store.commit(batch_of(kept))
+    assert saved(store) == {1: 10}
+
+
+def test_a_pass_that_fails_leaves_the_committed_states(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "app.jsonl"
+    log.write_text('{"event": "a"}\n')
+    store = Store(open_index(str(tmp_path / "index.duckdb")).con)
+    indexer = Indexer(store, [str(logs)])
+    indexer.refresh()
+    with log.open("a") as handle:
+        handle.write('{"event": "b"}\n')
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("a normalizer bug")
+
+    monkeypatch.setattr(ingest, "normalize", broken)
+    with pytest.raises(ValueError):
+        indexer.refresh()  # it had stat'ed the file and noted its new size, unsaved
+    on_disk = Store(store.con).file_states()
+    assert [vars(s) for s in store.file_states()] == [vars(s) for s in on_disk]

@@ -2,6 +2,7 @@
 
     python bench/soak.py --seconds 30 --keep /tmp/soak   # once: a soak's logs to replay
     python bench/passes.py /tmp/soak/logs [--steps 150] [--runs 2]
+    python bench/passes.py --beside 1000          # a live file beside 1,000 finished ones
 
 Appends each file of a logs directory to a fresh one in ``--steps`` slices of lines (every file
 grows at each step, as under a live writer) and times ``Index.refresh`` after each slice. No UI,
@@ -10,11 +11,16 @@ passes alone (runs still vary by up to 15%: alternate them). The first tenth of
 the passes (a small index, DuckDB warming up) is left out of the figures. The calls counted at
 the end can vary by a few: a document byte-identical to an earlier one waits for the copy
 grace (``COPY_GRACE_SECONDS``), which a fast replay may not outlast.
+
+``--beside N`` times instead the passes a watcher runs on a directory of N finished files (a
+folder of debug dumps) and one live file: 5 lines appended, then a pass on that reported path
+(``changed``), and the same as a full pass, which lists and stats every file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -58,13 +64,53 @@ def replay(source: Path, steps: int) -> tuple[list[float], int]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def beside(files: int, passes: int = 200) -> dict[str, float]:
+    """Median ms of a targeted and of a full pass that each read 5 new lines of one live file
+    beside ``files`` finished ones."""
+    work = Path(tempfile.mkdtemp(prefix="llmview-beside-"))
+    try:
+        logs = work / "logs"
+        logs.mkdir()
+        for n in range(files):
+            (logs / f"done-{n:05}.jsonl").write_text(json.dumps({"event": "done", "n": n}) + "\n")
+        live = logs / "live.jsonl"
+        live.touch()
+        index = Index.open([str(logs)], index_path=str(work / "index.duckdb"))
+        index.refresh()
+        took: dict[str, list[float]] = {"targeted": [], "full": []}
+        for step in range(passes):
+            with live.open("a") as handle:
+                handle.writelines(json.dumps({
+                    "event": "llm_interaction", "request_id": f"r{step}-{n}", "model": "m",
+                    "prompt_messages": [{"role": "user", "content": "hi"}]}) + "\n"
+                    for n in range(5))
+            kind = "targeted" if step % 2 else "full"
+            began = time.perf_counter()
+            index.refresh(changed={str(live)} if kind == "targeted" else None)
+            took[kind].append((time.perf_counter() - began) * 1000)
+        index.close()
+        return {kind: statistics.median(ms[len(ms) // 10:]) for kind, ms in took.items()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("logs", type=Path, help="a logs directory (soak.py --keep DIR: DIR/logs)")
+    parser.add_argument("logs", type=Path, nargs="?",
+                        help="a logs directory (soak.py --keep DIR: DIR/logs)")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--beside", type=int, metavar="FILES",
+                        help="time passes on one live file beside FILES finished ones instead")
     args = parser.parse_args()
-    if not args.logs.is_dir():
+    if args.beside:
+        print_machine()
+        for run in range(args.runs):
+            ms = beside(args.beside)
+            print(f"run {run + 1}: beside {args.beside:,} finished files, a 5-line pass: "
+                  f"targeted median {ms['targeted']:.1f} ms, full {ms['full']:.1f} ms")
+        return
+    if args.logs is None or not args.logs.is_dir():
         sys.exit(f"not a directory: {args.logs}")
     print_machine()
     for run in range(args.runs):

@@ -98,10 +98,10 @@ class Indexer:
             paths = discover(self.paths, known)
         else:
             scope = set(changed or ())  # changed is set whenever paths is
-        plan = self._match(states, paths, final=final, scope=scope)
+        batch = Batch()  # its first commit also saves what _match changed: one per pass
+        plan = self._match(states, paths, batch.files, final=final, scope=scope)
         self.progress = Progress(bytes_total=sum(max(0, s.size - s.offset) for s, _ in plan))
         result = RefreshResult(files=len(plan))
-        batch = Batch()
         for state, path in plan:
             batch.files[state.file_id] = state  # changed by _match: saved, read or not
             for chunk in self._chunks(state, path, final=final):
@@ -120,10 +120,12 @@ class Indexer:
         if on_batch is not None:
             on_batch(self.progress)
 
-    def _match(self, states: list[FileState], paths: list[Path], *, final: bool = False,
+    def _match(self, states: list[FileState], paths: list[Path], changed: dict[int, FileState],
+               *, final: bool = False,
                scope: set[str] | None = None) -> list[tuple[FileState, Path]]:
         """Pair each present file with what the index knows of it, deciding new, renamed,
         truncated, re-created or back after a moment away. Files that vanished are marked gone.
+        The states it changes go into ``changed``, to be saved with the pass's first batch.
         ``scope``: ``paths`` are only the files at these paths (a watcher's report), so only
         a file last seen at one of them can have vanished, and a copy's original is looked
         for where it was last seen."""
@@ -137,14 +139,13 @@ class Indexer:
             _stat_into(present, path)
         next_id = max((state.file_id for state in states), default=0) + 1  # states: every row
         plan: list[tuple[FileState, Path]] = []
-        changed: list[FileState] = []
         for inode_key, (path, st) in list(present.items()):
             state = by_inode.get(inode_key)
             try:
                 if state is not None and not _same_content(state, path, st):
                     if not state.gone:  # truncated or re-created: what it holds now is new
                         state.gone = True
-                        changed.append(state)
+                        changed[state.file_id] = state
                     state = None
                 if state is None:
                     original = _copied_from(states, path, st)
@@ -159,11 +160,11 @@ class Indexer:
                         original = None  # begins like a file still being read, or overdue
                     state = _new_state(next_id, path, st, original)
                     next_id += 1
-                    changed.append(state)
+                    changed[state.file_id] = state
                 elif state.gone or state.path != str(path):
                     # Back after a rotation hid it from one pass, or renamed (app.log.1).
                     state.gone, state.path = False, str(path)
-                    changed.append(state)
+                    changed[state.file_id] = state
             except Moved:
                 continue  # renamed between stat and open: the next pass finds its new name
             if state.gzipped and state.size == st.st_size and state.line_no > 0:
@@ -175,9 +176,7 @@ class Indexer:
             if not state.gone and (state.dev, state.inode) not in present and (
                     scope is None or state.path in scope):
                 state.gone = True
-                changed.append(state)
-        if changed:
-            self.store.save_files(changed)
+                changed[state.file_id] = state
         return plan
 
     def _copy_overdue(self, inode_key: tuple[int, int], st: os.stat_result, *,

@@ -243,7 +243,7 @@ class Store:
 
         The store keeps them between passes rather than reading them each time (4 ms a pass
         at 1,000 files, and directories of debug dumps hold many more). They are its own
-        objects: change one only to save it (``commit``, ``save_files``). A state saved is
+        objects: change one only to save it (in a ``Batch``'s files). A state saved is
         the committed one once its transaction commits, and a failed transaction makes the
         store read them all again."""
         return list(self._committed_files().values())
@@ -307,10 +307,6 @@ class Store:
                 self._insert_sources(batch.sources)
             if batch.calls or batch.spans:
                 self._reconcile(batch)
-
-    def save_files(self, states: Iterable[FileState]) -> None:
-        with self._transaction():
-            self._save_files(list(states))
 
     def _save_files(self, states: list[FileState]) -> None:
         """The states in a statement or two: one statement per file cost about 5 ms, and a

@@ -46,7 +46,9 @@ class Explaining:
             result = Fetched(cursor.description, cursor.fetchall())  # the profile is written
         finally:  # once the rows are
             self.con.execute("RESET enable_profiling")
-        for op in _operators(json.loads(self.profile.read_text())["operator"]):
+        profile = json.loads(self.profile.read_text())
+        # DuckDB 2 puts the plan under "operator"; 1.x makes the root's children the plan.
+        for op in _operators(profile.get("operator", profile.get("children", []))):
             table = str(op.get("extra_info", {}).get("Table", "")).rsplit(".", 1)[-1]
             if table in BIG_TABLES and op["extra_info"].get("Type") != "Index Scan":
                 self.scans.append((table, " ".join(sql.split())[:90]))

@@ -64,7 +64,14 @@ class Index:
                  on_notice: Callable[[str], None] | None = None) -> None:
         self.opened = opened
         self.paths = paths
-        self.store = Store(opened.con)
+        try:
+            self.store = Store(opened.con)  # reads the tables: damage can show here already
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            opened.con.close()
+            self.opened = opened = replace_damaged(opened, exc)
+            self.store = Store(opened.con)
         self._indexer: Indexer | None = None
         self.tz = tz
         self.on_notice = on_notice

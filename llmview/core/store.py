@@ -40,6 +40,10 @@ class StoreError(Exception):
 
 
 # DuckDB's words for a write the file system refused, ending with the system's reason.
+# Another process holds the file ("Could not set lock on file ...: Conflicting lock is held").
+# A word, not a substring: DuckDB 1.x reports a damaged file as an IOException naming the
+# "block" whose checksum failed, and that index must be rebuilt, not left for an in-memory one.
+_LOCKED = re.compile(r"\block\b", re.IGNORECASE)
 _REFUSED_WRITE = re.compile(r'Could not (?:write|fsync|truncate) file "[^"]*": [^"\n.]+')
 
 
@@ -72,7 +76,7 @@ def open_index(path: str | None) -> Opened:
     try:
         con = duckdb.connect(str(target), config=FILE_CONFIG)
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+        if _LOCKED.search(str(exc)):
             return _in_memory(f"index {target} is in use by another llmview")
         return _rebuild(target, f"index {target} could not be opened ({_first_line(exc)})")
     except duckdb.Error as exc:

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from llmview.core.index import Index, default_index_path
 from llmview.core.schema import SCHEMA_VERSION
+from llmview.core.store import Store
 
 
 def write_log(directory: Path) -> Path:
@@ -58,3 +60,54 @@ def test_default_location_is_per_path_set(tmp_path: Path) -> None:
     assert a != b
     assert a.parent == b.parent
     assert a.suffix == ".duckdb"
+
+
+def test_damage_reported_as_an_io_error_is_rebuilt_not_taken_for_a_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DuckDB 1.x reports a failed block checksum as an IOException; only a lock error means
+    # another llmview holds the index.
+    log = write_log(tmp_path)
+    db = tmp_path / "damaged.duckdb"
+    db.write_bytes(b"")
+    connect, calls = duckdb.connect, []
+
+    def damaged_once(database: str, *args: object, **kwargs: object) -> object:
+        calls.append(database)
+        if len(calls) == 1:
+            raise duckdb.IOException(
+                "IO Error: Corrupt database file: computed checksum 1337 does not match stored"
+                " checksum 1202 in block at location 12288")
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", damaged_once)
+    index = Index.open([str(log)], index_path=str(db))
+    assert index.notice is not None and "rebuilt it from the logs" in index.notice
+    assert "in use" not in index.notice
+    index.refresh()
+    assert index.count() == 1
+    index.close()
+
+
+def test_damage_met_while_the_store_first_reads_the_index_is_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DuckDB 1.x reads table blocks for the store's first query (the last sequence number),
+    # so a damaged block can surface while the index is still being opened.
+    log = write_log(tmp_path)
+    db = tmp_path / "index.duckdb"
+    Index.open([str(log)], index_path=str(db)).close()
+    first_read, reads = Store._max_seq, []
+
+    def damaged_once(self: Store) -> int:
+        reads.append(1)
+        if len(reads) == 1:
+            raise duckdb.IOException("IO Error: Corrupt database file: computed checksum 1 does"
+                                     " not match stored checksum 2 in block at location 274432")
+        return first_read(self)
+
+    monkeypatch.setattr(Store, "_max_seq", damaged_once)
+    notices: list[str] = []
+    index = Index.open([str(log)], index_path=str(db), on_notice=notices.append)
+    assert len(notices) == 1 and notices[0].endswith("; rebuilt it from the logs")
+    index.refresh()
+    assert index.count() == 1
+    index.close()

@@ -64,14 +64,6 @@ class Index:
                  on_notice: Callable[[str], None] | None = None) -> None:
         self.opened = opened
         self.paths = paths
-        try:
-            self.store = Store(opened.con)  # reads the tables: damage can show here already
-        except Exception as exc:
-            if not is_damage(exc):
-                raise
-            opened.con.close()
-            self.opened = opened = replace_damaged(opened, exc)
-            self.store = Store(opened.con)
         self._indexer: Indexer | None = None
         self.tz = tz
         self.on_notice = on_notice
@@ -82,6 +74,12 @@ class Index:
         self._final = False  # the last pass's, repeated when a damaged index is filled again
         if opened.notice and on_notice is not None:
             on_notice(opened.notice)
+        try:
+            self.store = Store(opened.con)  # reads the tables: damage can show here already
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            self._replace_damaged(exc, self.generation)
 
     @classmethod
     def open(cls, paths: list[str], *, index_path: str | None | bool = True,

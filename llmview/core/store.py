@@ -280,10 +280,11 @@ class Store:
         try:
             yield
             self.con.execute("COMMIT")
-            committed = self._committed_files()
-            for state in self._saving:
-                committed[state.file_id] = state
-            self._saving = []
+            if self._saving:  # _save_files read the committed states already
+                committed = self._committed_files()
+                for state in self._saving:
+                    committed[state.file_id] = state
+                self._saving = []
         except BaseException as exc:
             with contextlib.suppress(Exception):  # a failed COMMIT has ended it already
                 self.con.execute("ROLLBACK")

@@ -228,3 +228,18 @@ async def test_a_reload_asks_for_the_page_in_view_before_the_next_frame(logs: Pa
         assert any(w.group == "table-page" for w in app.workers if w.node is table)
         await settle(pilot)
         assert table.row_at(0) is not None
+
+
+async def test_a_cursor_moved_while_a_reload_is_in_flight_stays_where_it_was_moved(
+        logs: Path) -> None:
+    """A live reload keeps the cursor on its row; but a reader who moved the cursor since the
+    reload began meant to leave that row, so the fresh page must not pull the cursor back."""
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        table = app.query_one("#calls", PagedTable)
+        table.reload()  # as new data does, remembering the row under the cursor
+        table.cursor_row = 4  # before the fresh page arrives
+        await settle(pilot)
+        assert table.cursor_row == 4

@@ -189,7 +189,9 @@ class PagedTable(ScrollView, can_focus=True):
     def watch_row_count(self, count: int) -> None:
         self.virtual_size = Size(self.size.width, count + 1)  # + the header line
         if self.cursor_row >= count:
+            anchor = self._anchor  # fewer rows is not the reader moving: keep following
             self.cursor_row = max(0, count - 1)
+            self._anchor = anchor
         self.refresh()
 
     def row_at(self, index: int) -> Row | None:
@@ -312,6 +314,9 @@ class PagedTable(ScrollView, can_focus=True):
         return max(1, self.size.height - 1)
 
     def watch_cursor_row(self, old: int, new: int) -> None:
+        # A reader who moved the cursor while a reload was in flight left the row it was on:
+        # the fresh page must not pull the cursor back to it (_follow_anchor clears it first).
+        self._anchor = None
         top = self.scroll_offset.y
         if new < top:
             self.scroll_to(y=new, animate=False)

@@ -131,11 +131,13 @@ class Index:
                 self._replace_damaged(exc, generation)
             return self.indexer.refresh(final=final, on_batch=on_batch)
 
-    async def watch(self, on_change: Callable[[RefreshResult], None], stop: Any, *,
-                    poll: bool = False) -> None:
+    def watch(self, on_change: Callable[[RefreshResult], None], stop: threading.Event, *,
+              poll: bool = False) -> None:
+        """Tail the paths until ``stop`` is set (blocking: run it on a thread of its own);
+        ``on_change`` is called on that thread."""
         from .ingest import watch
 
-        await watch(self.paths, self.refresh, on_change, stop, poll=poll)
+        watch(self.paths, self.refresh, on_change, stop, poll=poll)
 
     def _replace_damaged(self, exc: Exception, generation: int) -> bool:
         """Swap the damaged index for a fresh one, unless another thread already did since

@@ -5,8 +5,8 @@ rotations)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +37,9 @@ from .store import Batch, Store, Where
 
 BATCH_LINES = 20_000
 RESCAN_SECONDS = 2.0
+# watchfiles reports once no new path changed for a step, or after the debounce at most
+WATCH_STEP_MS = 20
+WATCH_DEBOUNCE_MS = 200
 COPY_GRACE_SECONDS = 5.0  # how long a file holding what another still holds may be a copy
 
 
@@ -247,30 +250,35 @@ class Indexer:
 
 
 
-async def watch(paths: list[str], refresh: Callable[..., RefreshResult],
-                on_change: Callable[[RefreshResult], None], stop: asyncio.Event, *,
-                poll: bool = False) -> None:
-    """Run ``refresh`` (in a thread) whenever watchfiles reports a change under ``paths``, on
-    the changed paths; a full pass at least every ``RESCAN_SECONDS`` finds what a report
-    missed (a file quiet with a half-written last line, a copy past its grace, a file in a
-    directory made since) and runs when nothing changed. Call ``on_change`` after passes that
-    added lines. The pass is the caller's, so that the façade's locking and recovery apply to
-    it."""
-    from watchfiles import awatch
+def watch(paths: list[str], refresh: Callable[..., RefreshResult],
+          on_change: Callable[[RefreshResult], None], stop: threading.Event, *,
+          poll: bool = False) -> None:
+    """Run ``refresh`` whenever watchfiles reports a change under ``paths``, on the changed
+    paths, until ``stop`` is set; a full pass at least every ``RESCAN_SECONDS`` finds what a
+    report missed (a file quiet with a half-written last line, a copy past its grace, a file
+    in a directory made since) and runs when nothing changed. Call ``on_change`` (on this
+    thread) after passes that added lines. The pass is the caller's, so that the façade's
+    locking and recovery apply to it.
+
+    Blocking, for a thread of its own: an event loop between the watcher and the pass (as
+    with ``awatch``) made every pass wait for the loop's turn, behind whatever the UI was
+    drawing; the gap from one pass's end to the next one's start was 70 ms of a 180 ms
+    cycle at 1,000 lines/s (bench/soak.py)."""
+    from watchfiles import watch as changes_under
 
     roots = sorted(watch_roots(paths))
-    changes = awatch(*roots, debounce=200, step=20, stop_event=stop,
-                     rust_timeout=int(RESCAN_SECONDS * 1000), yield_on_timeout=True,
-                     force_polling=poll, recursive=True)
+    changes = changes_under(*roots, debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
+                            stop_event=stop, rust_timeout=int(RESCAN_SECONDS * 1000),
+                            yield_on_timeout=True, force_polling=poll, recursive=True)
     last_full = time.monotonic()
-    async for reported in changes:
+    for reported in changes:
         changed = None
         if reported and time.monotonic() - last_full < RESCAN_SECONDS:
             changed = {path for _, path in reported}
         else:
             last_full = time.monotonic()
         try:
-            result = await asyncio.to_thread(refresh, changed=changed)
+            result = refresh(changed=changed)
         except SourceError:
             continue  # a path vanished for a moment (rotation); the next pass sees it
         if result.changed:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import gc
+import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -85,7 +87,7 @@ class LlmviewApp(App[None]):
         self.paused = False
         self._dirty = False
         self._redrawn = 0.0  # time.monotonic() of the last redraw
-        self._stop = asyncio.Event()
+        self._stop = threading.Event()  # ends the tailing thread
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.index.paths, id="status")
@@ -129,9 +131,14 @@ class LlmviewApp(App[None]):
         freeze_startup_heap()
         if not self.watching:
             return
+        loop = asyncio.get_running_loop()
+
+        def changed(_result: Any) -> None:  # on the tailing thread: hand over, never wait
+            with contextlib.suppress(RuntimeError):  # the loop closed: the app has ended
+                loop.call_soon_threadsafe(self._mark_dirty)
+
         try:
-            await self.index.watch(lambda _result: self._mark_dirty(), self._stop,
-                                   poll=self.poll)
+            await asyncio.to_thread(self.index.watch, changed, self._stop, poll=self.poll)
         except Exception as exc:  # noqa: BLE001
             status.state = "error"
             notify_literally(self, f"tailing stopped: {exc}", "error")
@@ -175,6 +182,7 @@ class LlmviewApp(App[None]):
                                                          counts["problems"])
 
     def on_unmount(self) -> None:
+        self._stop.set()  # the tailing thread is not cancelled with the worker awaiting it
         gc.unfreeze()  # the heap frozen at startup may be collected again once the app ends
 
     async def action_quit(self) -> None:

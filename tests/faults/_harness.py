@@ -3,7 +3,6 @@ processes, a live watcher on its own thread, and the exactly-once check every te
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -124,32 +123,24 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str
 
 @contextmanager
 def watching(index: Index, *, poll: bool = False) -> Iterator[None]:
-    """``Index.watch`` running on its own thread and event loop, as the app runs it in a worker;
-    stopped (and any error it raised re-raised) on exit."""
-    started = threading.Event()
-    state: dict[str, Any] = {}
-
-    async def main() -> None:
-        state["loop"], state["stop"] = asyncio.get_running_loop(), asyncio.Event()
-        started.set()
-        await index.watch(lambda _result: None, state["stop"], poll=poll)
+    """``Index.watch`` running on a thread of its own, as the app runs it; stopped (and any
+    error it raised re-raised) on exit."""
+    stop = threading.Event()
+    state: dict[str, BaseException] = {}
 
     def run() -> None:
         try:
-            asyncio.run(main())
+            index.watch(lambda _result: None, stop, poll=poll)
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             state["error"] = exc
-            started.set()
 
     thread = threading.Thread(target=run, name="watch", daemon=True)
     thread.start()
-    started.wait(10)
-    time.sleep(0.3)  # the OS watch is registered once awatch has started
+    time.sleep(0.3)  # the OS watch is registered once the watch has started
     try:
         yield
     finally:
-        if "loop" in state:
-            state["loop"].call_soon_threadsafe(state["stop"].set)
+        stop.set()
         thread.join(15)
         assert not thread.is_alive(), "the watch loop did not stop"
         if "error" in state:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,23 +18,27 @@ def line(n: int) -> str:
                        "timestamp": 1763600000 + n}) + "\n"
 
 
-async def watch_until(index: Index, expected: int, write, *, poll: bool) -> list[int]:
-    stop = asyncio.Event()
+def watch_until(index: Index, expected: int, write: Callable[[], None], *,
+                poll: bool) -> list[int]:
+    """Run the watch on a thread, as the app does, until ``expected`` calls are indexed."""
+    stop = threading.Event()
     seen: list[int] = []
 
-    def on_change(_result) -> None:
+    def on_change(_result: object) -> None:
         seen.append(index.count())
         if seen[-1] >= expected:
             stop.set()
 
-    watcher = asyncio.create_task(index.watch(on_change, stop, poll=poll))
-    await asyncio.sleep(0.3)
-    await write()
+    watcher = threading.Thread(target=index.watch, args=(on_change, stop), kwargs={"poll": poll})
+    watcher.start()
+    time.sleep(0.3)
+    write()
     try:
-        await asyncio.wait_for(stop.wait(), timeout=20)
+        stop.wait(timeout=20)
     finally:
         stop.set()
-        await asyncio.wait_for(watcher, timeout=10)
+        watcher.join(timeout=10)
+    assert not watcher.is_alive(), "the watch did not stop"
     return seen
 
 
@@ -44,14 +50,14 @@ def test_appended_lines_and_new_files_are_picked_up(tmp_path: Path, poll: bool) 
     index = Index.open([str(logs)], index_path=None)
     index.refresh()
 
-    async def write() -> None:
+    def write() -> None:
         with (logs / "a.jsonl").open("a") as handle:
             handle.write(line(1))
-        await asyncio.sleep(0.1)
+        time.sleep(0.1)
         sub = logs / "later"  # a directory created after the watch started
         sub.mkdir()
         (sub / "b.jsonl").write_text(line(2))
 
-    seen = asyncio.run(watch_until(index, 3, write, poll=poll))
+    seen = watch_until(index, 3, write, poll=poll)
     assert seen[-1] == 3
     assert index.count() == 3

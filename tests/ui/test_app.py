@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from llmview.ui.panes.requests import RequestsPane
@@ -243,3 +244,18 @@ async def test_a_cursor_moved_while_a_reload_is_in_flight_stays_where_it_was_mov
         table.cursor_row = 4  # before the fresh page arrives
         await settle(pilot)
         assert table.cursor_row == 4
+
+
+async def test_tailing_does_not_wait_for_the_event_loop(logs: Path) -> None:
+    """The watch and its passes run on a thread of their own: lines are indexed while the
+    event loop is busy (drawing a big frame, say), not when it next gets round to them."""
+    app = make_app(logs, watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 0.8)
+        before = app.index.count()
+        with (logs / "app.jsonl").open("a") as handle:
+            handle.write(interaction(98, "asked while the loop was busy", ts=1763600998))
+        deadline = time.monotonic() + 10
+        while app.index.count() == before and time.monotonic() < deadline:
+            time.sleep(0.05)  # blocks the event loop: nothing of the app's runs meanwhile
+        assert app.index.count() == before + 1

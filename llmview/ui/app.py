@@ -153,7 +153,10 @@ class LlmviewApp(App[None]):
 
     def _mark_dirty(self) -> None:
         """Redraw at once when the last redraw is old enough (new rows show without waiting
-        for the timer's next tick), else let the timer do it: at most 10 redraws a second."""
+        for the timer's next tick), else let the timer do it: at most 10 redraws a second.
+        Not once shutting down: the tailing thread's last pass can end after the widgets went."""
+        if not self.is_running:
+            return
         self._dirty = True
         if time.monotonic() - self._redrawn >= REDRAW_INTERVAL:
             self._redraw_if_dirty()
@@ -177,6 +180,8 @@ class LlmviewApp(App[None]):
         self.call_from_thread(self._show_counts, counts)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
+        if not self.is_running:
+            return  # counted while the app was shutting down
         status = self.query_one(StatusBar)
         status.calls, status.errors, status.problems = (counts["calls"], counts["errors"],
                                                          counts["problems"])

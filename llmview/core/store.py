@@ -7,7 +7,7 @@ import contextlib
 import functools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from .records import Call, Event, Problem, Span
 from .schema import DDL, SCHEMA_VERSION
 from .sources import MAX_LINE, FileState
-from .stored_keys import StoredKeys
+from .stored_keys import StoredKeys, check_all
 from .touched_traces import (
     TraceCall,
     TraceSpan,
@@ -300,10 +300,8 @@ class Store:
         with self._transaction():
             if batch.files:
                 self._save_files(list(batch.files.values()))
-            if batch.calls:
-                self._upsert_calls(batch.calls.values())
-            if batch.spans:
-                self._upsert_spans(batch.spans.values())
+            if batch.calls or batch.spans:
+                self._upsert_merged(batch)
             if batch.events:
                 self._insert_events(batch.events)
             if batch.problems:
@@ -323,15 +321,13 @@ class Store:
 
         table = pa.table({
             "file_id": [s.file_id for s in states], "path": [s.path for s in states],
-            "dev": pa.array([s.dev for s in states], pa.uint64()),
-            "inode": pa.array([s.inode for s in states], pa.uint64()),
+            "dev": [s.dev for s in states], "inode": [s.inode for s in states],
             "head_hash": [f"{s.head_hash}:{s.head_len}" for s in states],
             "kind": [s.kind for s in states], "size": [s.size for s in states],
-            "mtime": pa.array([s.mtime for s in states], pa.float64()),
-            "offset": [s.offset for s in states], "line_no": [s.line_no for s in states],
-            "gone": [s.gone for s in states],
-            "error": pa.array([s.error for s in states], pa.string()),
-        })
+            "mtime": [s.mtime for s in states], "offset": [s.offset for s in states],
+            "line_no": [s.line_no for s in states], "gone": [s.gone for s in states],
+            "error": [s.error for s in states],
+        }, schema=arrow_schema("files"))
         committed = self._committed_files()
         stored = pa.array([s.file_id in committed for s in states], pa.bool_())
         if stored.true_count:
@@ -348,13 +344,22 @@ class Store:
         self._seq += count
         return range(start, start + count)
 
-    def _upsert_calls(self, calls: Iterable[Call]) -> None:
-        self._upsert(CALL_MERGE, call_columns, list(calls))
+    def _upsert_merged(self, batch: Batch) -> None:
+        """Calls and spans; which of their keys may be stored already is asked for both at
+        once."""
+        merges = [(CALL_MERGE, call_columns, list(batch.calls.values())),
+                  (SPAN_MERGE, span_columns, list(batch.spans.values()))]
+        maybe = check_all(self.con, [
+            (self._keys[merge.table], sorted({
+                key for key in (getattr(row, merge.lookup) for row in rows)
+                if not key.startswith(merge.never_stored)}))
+            for merge, _, rows in merges])
+        for (merge, to_columns, rows), stored_keys in zip(merges, maybe, strict=True):
+            if rows:
+                self._upsert(merge, to_columns, rows, stored_keys)
 
-    def _upsert_spans(self, spans: Iterable[Span]) -> None:
-        self._upsert(SPAN_MERGE, span_columns, list(spans))
-
-    def _upsert(self, merge: Merge, to_columns: Any, rows: list[Any]) -> None:
+    def _upsert(self, merge: Merge, to_columns: Any, rows: list[Any],
+                maybe_stored: list[str]) -> None:
         """Insert a batch; a row whose key is already stored is merged into it.
 
         A tail pass brings mostly new keys, and a stored row it does bring is usually recent.
@@ -367,18 +372,17 @@ class Store:
 
         batch = pa.table(to_columns(rows, self._next_seqs(len(rows))),
                          schema=arrow_schema(merge.table))
-        stored = self._take_stored(merge, batch)
+        stored = self._take_stored(merge, batch, maybe_stored)
         self._insert(merge.table, merge.into(stored, batch) if stored else batch)
 
-    def _take_stored(self, merge: Merge, batch: Any) -> list[dict[str, Any]]:
+    def _take_stored(self, merge: Merge, batch: Any,
+                     values: list[str]) -> list[dict[str, Any]]:
         """The stored rows that share a key with the batch, deleted from the table (the
         caller inserts them again, merged) in one statement. Only keys whose hash is among
         the stored ones are looked up, through the index on the lookup column: DuckDB scans
         the whole table instead when any other filter reaches the scan, so a composite key's
-        other columns are matched in a join."""
-        values = self._keys[merge.table].check_in(self.con, sorted(
-            v for v in set(batch.column(merge.lookup).to_pylist())
-            if not v.startswith(merge.never_stored)))
+        other columns are matched in a join. ``values``: the batch's lookup keys that may be
+        stored (``StoredKeys``)."""
         if not values:
             return []
         where, params = _in_list(merge.lookup, values)
@@ -518,8 +522,12 @@ CALL_JSON = ["params", "messages", "tools", "tool_calls", "parsed_output", "tags
 CALL_FLOAT = ["temperature", "top_p", "latency_ms", "ttft_ms", "cost_usd"]
 CALL_INT = ["max_tokens", "seed", "input_tokens", "output_tokens", "total_tokens"]
 
-# Column name:type of each batch table (s string, i int64, i32, f float64, t timestamp, b bool).
+# Column name:type of each batch table (s string, i int64, i32, u64 uint64, f float64,
+# t timestamp, b bool). Typed, so that pyarrow infers no type: its inference tries to import
+# pandas and dateutil on every column, a failed import each time where they are not installed.
 ARROW_SPECS = {
+    "files": "file_id:i32 path:s dev:u64 inode:u64 head_hash:s kind:s size:i mtime:f offset:i"
+    " line_no:i gone:b error:s",
     "calls": "key:s seq:i ts:t user_id:s "
     + " ".join(f"{n}:s" for n in CALL_TEXT + CALL_JSON + ["output", "preview", "search_text"])
     + " " + " ".join(f"{n}:f" for n in CALL_FLOAT)
@@ -543,7 +551,7 @@ def arrow_schema(table: str) -> Any:
     import pyarrow as pa
 
     kinds = {"s": pa.string(), "i": pa.int64(), "f": pa.float64(), "t": pa.timestamp("us"),
-             "b": pa.bool_(), "i32": pa.int32()}
+             "b": pa.bool_(), "i32": pa.int32(), "u64": pa.uint64()}
     return pa.schema(
         [pa.field(name, kinds[kind]) for name, kind in
          (item.split(":") for item in ARROW_SPECS[table].split())]
@@ -631,7 +639,8 @@ class Merge:
         twins = [position[tuple(row[k] for k in self.keys)] for row in stored]
         merged = [{name: self.rules.get(name, _stored)(old[name], new[name])
                    for name in names}
-                  for old, new in zip(stored, batch.take(twins).to_pylist(), strict=True)]
+                  for old, new in zip(stored, batch.take(pa.array(twins, pa.int64())).to_pylist(),
+                                      strict=True)]
         taken = set(twins)
         fresh = pa.array([i not in taken for i in range(batch.num_rows)], pa.bool_())
         return pa.concat_tables([pa.Table.from_pylist(merged, schema=batch.schema),

@@ -48,7 +48,7 @@ def test_a_file_first_saved_in_a_failed_batch_is_saved_by_the_next(
         raise RuntimeError("the write failed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "_upsert_calls", fail)
+        patch.setattr(store, "_upsert_merged", fail)
         with pytest.raises(RuntimeError):
             store.commit(batch_of(state(1, 10)))
     store.commit(batch_of(state(1, 10)))  # the same pass again, the states not read between
@@ -65,7 +65,7 @@ def test_a_failed_batch_leaves_the_committed_states(
     def fail(*_args: object) -> None:
         raise RuntimeError("the write failed")
 
-    monkeypatch.setattr(store, "_upsert_calls", fail)
+    monkeypatch.setattr(store, "_upsert_merged", fail)
     with pytest.raises(RuntimeError):
         store.commit(batch_of(kept))
     assert saved(store) == {1: 10}

@@ -50,3 +50,32 @@ def test_many_keys_added_are_loaded_again_from_the_table(
     con.execute("INSERT INTO t SELECT unnest(?::VARCHAR[])", [added[:1500]])
     assert keys.check_in(con, ["stored:3"]) == ["stored:3"]  # loads again: 2000 > 5000 / 4
     assert keys.check_in(con, added) == added[:1500]
+
+
+class Counting:
+    """A connection that counts the statements run through it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.statements = con, 0
+
+    def execute(self, *args: object) -> duckdb.DuckDBPyConnection:
+        self.statements += 1
+        return self.con.execute(*args)
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        self.statements += 1
+        return self.con.sql(query)
+
+
+def test_two_tables_are_checked_in_one_statement(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE u (s VARCHAR PRIMARY KEY)")
+    con.execute("INSERT INTO u VALUES ('span:1'), ('span:2')")
+    calls, spans = StoredKeys("t", "k"), StoredKeys("u", "s")
+    counting = Counting(con)
+    stored_keys.check_all(counting, [(calls, ["stored:1"]), (spans, ["span:9"])])  # loads both
+    counting.statements = 0
+    found = stored_keys.check_all(counting, [(calls, ["stored:2", "new:1"]),
+                                             (spans, ["span:2", "span:3"])])
+    assert found == [["stored:2"], ["span:2"]]
+    assert counting.statements == 1
+    assert stored_keys.check_all(counting, [(calls, []), (spans, ["span:1"])]) == [[], ["span:1"]]

@@ -139,21 +139,28 @@ class PagedTable(ScrollView, can_focus=True):
         self.identity: Callable[[Row], Any] | None = None
         self._anchor: Any = None  # the identity of the cursor's row when a reload began
         self._generation = 0
+        # While old rows stand in, the fresh count and the fresh rows in view are drawn
+        # together, in one frame: the count alone would cost a frame that shows nothing new.
+        self._together = False
+        self._counted_yet = True  # the count of this generation has arrived
+        self._held_count: int | None = None  # arrived before the rows in view
         self.sort_key: str | None = None
         self.sort_desc = True
 
     # --- data -----------------------------------------------------------------------------
 
     def set_source(self, source: PageSource, *, keep_position: bool = False) -> None:
-        """Show another query's rows (or the same query's after new data arrived)."""
+        """Show another query's rows (or, keeping the position, the same query's after new
+        data arrived)."""
         self.source = source
-        self.reload(keep_position=keep_position)
+        self.reload(keep_position=keep_position, keep_rows=keep_position)
 
-    def reload(self, *, keep_position: bool = True) -> None:
-        """Fetch again. Keeping the position, the rows on screen stay drawn until their fresh
-        pages arrive, so live updates do not flash placeholders. A table on a hidden tab only
-        notes it, and fetches when shown: live data would otherwise cost every hidden list a
-        count query on every redraw."""
+    def reload(self, *, keep_position: bool = True, keep_rows: bool = True) -> None:
+        """Fetch again. With ``keep_rows`` the rows on screen stay drawn until their fresh
+        pages arrive, so live updates do not flash placeholders (not when the rows are another
+        query's); without ``keep_position`` the view goes to the top (following the newest).
+        A table on a hidden tab only notes it, and fetches when shown: live data would
+        otherwise cost every hidden list a count query on every redraw."""
         if keep_position and self.is_mounted and not self.is_on_screen:
             self._reload_when_shown = True
             return
@@ -161,9 +168,10 @@ class PagedTable(ScrollView, can_focus=True):
         self._generation += 1
         cursor = self.cursor_value if keep_position and self.identity is not None else None
         self._anchor = None if cursor is None else self.identity(cursor)  # type: ignore[misc]
-        self._stale = self._pages if keep_position else {}
+        self._stale = self._pages if keep_rows else {}
         self._pages = {}
         self._loading.clear()
+        self._together, self._counted_yet, self._held_count = bool(self._stale), False, None
         top = self.scroll_offset.y
         if not keep_position:
             self.cursor_row = top = 0
@@ -172,7 +180,8 @@ class PagedTable(ScrollView, can_focus=True):
         if self.is_on_screen:  # the pages in view now, beside the count, not at the next frame
             for page_no in range(top // PAGE_ROWS, (top + self.size.height) // PAGE_ROWS + 1):
                 self._want_page(page_no)
-        self.refresh()
+        if not self._together:
+            self.refresh()  # placeholders; old rows standing in look the same until replaced
 
     @work(thread=True, group="table-count")
     def _count(self, generation: int) -> None:
@@ -184,7 +193,12 @@ class PagedTable(ScrollView, can_focus=True):
     def _counted(self, generation: int, count: int) -> None:
         if generation != self._generation:
             return
+        self._counted_yet = True
+        if self._together and self._loading:
+            self._held_count = count  # drawn with the rows in view (_page_loaded)
+            return
         self.row_count = count
+        self.refresh()  # also draws rows in view that arrived first and waited for the count
 
     def watch_row_count(self, count: int) -> None:
         self.virtual_size = Size(self.size.width, count + 1)  # + the header line
@@ -230,9 +244,12 @@ class PagedTable(ScrollView, can_focus=True):
             del self._pages[farthest]
         self._pages[page_no] = rows
         self._stale.pop(page_no, None)
+        if self._held_count is not None and not self._loading:
+            self.row_count, self._held_count = self._held_count, None
         if self._anchor is not None and page_no == self.cursor_row // PAGE_ROWS:
             self._follow_anchor(page_no, rows)
-        self.refresh()
+        if self._counted_yet or not self._together:
+            self.refresh()
 
     def _follow_anchor(self, page_no: int, rows: list[Row]) -> None:
         """Move the cursor, and the view with it, to where the row it was on now is (rows that

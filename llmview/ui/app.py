@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from ..core.ingest import Progress
 
 REDRAW_INTERVAL = 0.1  # at most ten redraws a second however fast lines arrive
+# The header's totals count whole tables: twice a second is soon enough for a reader, and
+# spares a live pass's redraw that work and a frame of its own (bench/soak.py).
+COUNTS_INTERVAL = 0.5
 
 # The tabs in order: (tab id, title, pane class). Keys 1..6 follow this order.
 TABS: list[tuple[str, str, type]] = [
@@ -86,6 +89,7 @@ class LlmviewApp(App[None]):
         self.watching = watch
         self.paused = False
         self._dirty = False
+        self._counts_due = False  # new data since the header's totals were last counted
         self._redrawn = 0.0  # time.monotonic() of the last redraw
         self._stop = threading.Event()  # ends the tailing thread
 
@@ -106,6 +110,7 @@ class LlmviewApp(App[None]):
         # notify is thread-safe.
         self.index.on_notice = functools.partial(notify_literally, self)
         self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
+        self.set_interval(COUNTS_INTERVAL, self._count_if_due)
         self._index_then_tail()
 
     # --- indexing -------------------------------------------------------------------------
@@ -166,13 +171,18 @@ class LlmviewApp(App[None]):
             return
         self._dirty = False
         self._redrawn = time.monotonic()
-        self._update_counts()
+        self._counts_due = True
         for _, _, kind in TABS:
             for pane in self.query(kind):
                 pane.data_changed()
         data_changed = getattr(self.screen, "data_changed", None)  # e.g. a trace still growing
         if data_changed is not None:
             data_changed()
+
+    def _count_if_due(self) -> None:
+        if self._counts_due:
+            self._counts_due = False
+            self._update_counts()
 
     @work(thread=True, exclusive=True, group="counts")
     def _update_counts(self) -> None:

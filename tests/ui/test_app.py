@@ -259,3 +259,21 @@ async def test_tailing_does_not_wait_for_the_event_loop(logs: Path) -> None:
         while app.index.count() == before and time.monotonic() < deadline:
             time.sleep(0.05)  # blocks the event loop: nothing of the app's runs meanwhile
         assert app.index.count() == before + 1
+
+
+async def test_header_totals_are_counted_twice_a_second_however_often_passes_land(
+        logs: Path) -> None:
+    """Counting whole tables on every live pass cost a query and a frame each (ten a
+    second); the header's totals follow at most twice a second, and still end right."""
+    app = make_app(logs)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        counted = []
+        counts = app.index.counts
+        app.index.counts = lambda: counted.append(1) or counts()  # type: ignore[method-assign]
+        for _ in range(10):  # a pass every 100 ms for a second
+            app._mark_dirty()
+            await pilot.pause(0.1)
+        await pilot.pause(0.6)
+        assert 1 <= len(counted) <= 3
+        assert app.query_one("#status").calls == app.index.count()

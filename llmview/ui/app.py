@@ -90,6 +90,7 @@ class LlmviewApp(App[None]):
         self.paused = False
         self._dirty = False
         self._counts_due = False  # new data since the header's totals were last counted
+        self._counted_at = 0.0  # time.monotonic() of the last count
         self._redrawn = 0.0  # time.monotonic() of the last redraw
         self._stop = threading.Event()  # ends the tailing thread
 
@@ -172,6 +173,8 @@ class LlmviewApp(App[None]):
         self._dirty = False
         self._redrawn = time.monotonic()
         self._counts_due = True
+        if self._redrawn - self._counted_at >= COUNTS_INTERVAL:
+            self._count_if_due()  # at once when the last count is old enough, else on the timer
         for _, _, kind in TABS:
             for pane in self.query(kind):
                 pane.data_changed()
@@ -181,7 +184,7 @@ class LlmviewApp(App[None]):
 
     def _count_if_due(self) -> None:
         if self._counts_due:
-            self._counts_due = False
+            self._counts_due, self._counted_at = False, time.monotonic()
             self._update_counts()
 
     @work(thread=True, exclusive=True, group="counts")

@@ -33,6 +33,7 @@ from .panes.sessions import SessionsPane
 from .panes.traces import TracesPane
 from .safe import notify_literally
 from .screens.help import HelpScreen
+from .throttle import Throttle
 from .widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -88,10 +89,8 @@ class LlmviewApp(App[None]):
         self.poll = poll
         self.watching = watch
         self.paused = False
-        self._dirty = False
-        self._counts_due = False  # new data since the header's totals were last counted
-        self._counted_at = 0.0  # time.monotonic() of the last count
-        self._redrawn = 0.0  # time.monotonic() of the last redraw
+        self._redraw = Throttle(REDRAW_INTERVAL, self._redraw_now, hold=lambda: self.paused)
+        self._counts = Throttle(COUNTS_INTERVAL, self._update_counts)
         self._stop = threading.Event()  # ends the tailing thread
 
     def compose(self) -> ComposeResult:
@@ -110,8 +109,8 @@ class LlmviewApp(App[None]):
         # Later notices (a damaged index replaced and filled again) come from worker threads;
         # notify is thread-safe.
         self.index.on_notice = functools.partial(notify_literally, self)
-        self.set_interval(REDRAW_INTERVAL, self._redraw_if_dirty)
-        self.set_interval(COUNTS_INTERVAL, self._count_if_due)
+        self.set_interval(REDRAW_INTERVAL, self._redraw.tick)
+        self.set_interval(COUNTS_INTERVAL, self._counts.tick)
         self._index_then_tail()
 
     # --- indexing -------------------------------------------------------------------------
@@ -133,7 +132,7 @@ class LlmviewApp(App[None]):
             return
         status.progress = None
         status.state = "paused" if self.paused else "live"
-        self._dirty = True
+        self._redraw.due = True
         freeze_startup_heap()
         if not self.watching:
             return
@@ -155,37 +154,23 @@ class LlmviewApp(App[None]):
         elapsed = time.monotonic() - started
         eta = elapsed / done - elapsed if done > 0 else 0.0
         status.progress = (min(done, 1.0), p.lines_per_second, max(0.0, eta))
-        self._dirty = True
+        self._redraw.due = True
 
     def _mark_dirty(self) -> None:
-        """Redraw at once when the last redraw is old enough (new rows show without waiting
-        for the timer's next tick), else let the timer do it: at most 10 redraws a second.
-        Not once shutting down: the tailing thread's last pass can end after the widgets went."""
-        if not self.is_running:
-            return
-        self._dirty = True
-        if time.monotonic() - self._redrawn >= REDRAW_INTERVAL:
-            self._redraw_if_dirty()
+        """New rows: redrawn at once when the last redraw is old enough, else on the timer's
+        next tick (at most 10 redraws a second). Not once shutting down: the tailing thread's
+        last pass can end after the widgets went."""
+        if self.is_running:
+            self._redraw.ask()
 
-    def _redraw_if_dirty(self) -> None:
-        if not self._dirty or self.paused:
-            return
-        self._dirty = False
-        self._redrawn = time.monotonic()
-        self._counts_due = True
-        if self._redrawn - self._counted_at >= COUNTS_INTERVAL:
-            self._count_if_due()  # at once when the last count is old enough, else on the timer
+    def _redraw_now(self) -> None:
+        self._counts.ask()
         for _, _, kind in TABS:
             for pane in self.query(kind):
                 pane.data_changed()
         data_changed = getattr(self.screen, "data_changed", None)  # e.g. a trace still growing
         if data_changed is not None:
             data_changed()
-
-    def _count_if_due(self) -> None:
-        if self._counts_due:
-            self._counts_due, self._counted_at = False, time.monotonic()
-            self._update_counts()
 
     @work(thread=True, exclusive=True, group="counts")
     def _update_counts(self) -> None:
@@ -247,7 +232,7 @@ class LlmviewApp(App[None]):
         if status.state in ("live", "paused"):
             status.state = "paused" if self.paused else "live"
         if not self.paused:
-            self._dirty = True
+            self._redraw.due = True
 
     def action_export(self) -> None:
         pane = self.query_one("#requests-pane", RequestsPane)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+from llmview.ui.app import COUNTS_INTERVAL
 from llmview.ui.panes.requests import RequestsPane
 from llmview.ui.widgets.paged_table import PagedTable
 
@@ -97,8 +98,9 @@ async def test_follow_mode_shows_calls_appended_while_running(logs: Path) -> Non
         for _ in range(60):  # real watchfiles: wait for the event, the refresh and a redraw
             await pilot.pause(0.1)
             table = app.query_one("#calls", PagedTable)
-            if table.row_count == 7 and (table.row_at(0) or {}).get("key") == "req:req-99":
-                break
+            if table.row_count == 7 and (table.row_at(0) or {}).get("key") == "req:req-99" \
+                    and "a brand new question" in screen_text(app):
+                break  # loaded, and drawn
         assert table.cursor_row == 0
         assert "a brand new question" in screen_text(app)
         assert "7 calls" in await wait_for(pilot, "7 calls")
@@ -271,9 +273,11 @@ async def test_header_totals_are_counted_twice_a_second_however_often_passes_lan
         counted = []
         counts = app.index.counts
         app.index.counts = lambda: counted.append(1) or counts()  # type: ignore[method-assign]
+        started = time.monotonic()
         for _ in range(10):  # a pass every 100 ms for a second
             app._mark_dirty()
             await pilot.pause(0.1)
         await pilot.pause(0.6)
-        assert 1 <= len(counted) <= 3
+        elapsed = time.monotonic() - started  # a loaded machine stretches the pauses
+        assert 1 <= len(counted) <= 1 + elapsed / COUNTS_INTERVAL
         assert app.query_one("#status").calls == app.index.count()

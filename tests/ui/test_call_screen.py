@@ -385,8 +385,9 @@ async def test_an_open_call_shows_its_response_when_it_is_logged(tmp_path: Path)
         for _ in range(60):  # real watchfiles: the event, the refresh, the check, the redraw
             await pilot.pause(0.1)
             tabs = app.screen.query(TabbedContent)
-            if "here it is" in conversation_text(app) and tabs and tabs.first().active:
-                break  # recomposed, and the new tabs mounted
+            if ("here it is" in conversation_text(app) and tabs and tabs.first().active
+                    and "850ms" in screen_text(app)):
+                break  # recomposed, the new tabs mounted, and the screen laid out again
         assert "here it is" in conversation_text(app)
         assert app.screen.query_one(TabbedContent).active == "details"
         assert "850ms" in screen_text(app)  # the details now have the response's latency

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Collection, Iterator
 from datetime import tzinfo
@@ -137,7 +138,25 @@ class Index:
         ``on_change`` is called on that thread."""
         from .ingest import watch
 
-        watch(self.paths, self.refresh, on_change, stop, poll=poll)
+        watch(self.paths, self.refresh, on_change, stop, poll=poll, idle=self.checkpoint)
+
+    def checkpoint(self) -> None:
+        """Fold what the write-ahead log holds into the index file. DuckDB does it inside
+        the commit that takes the log past 16 MiB, and that pass's lines wait: 0.2 to 2.6 s
+        each, every ~45 passes at 1,000 lines/s. The tailing loop calls this when the logs
+        have gone quiet instead, so a burst shorter than that never waits for one (replaying
+        a soak's logs in bursts of 40 passes: 2 checkpoints inside passes instead of 44).
+        A larger threshold was measured and left: fewer checkpoints, but each longer, and a
+        5-minute soak's worst lag grew from 2.4 to 3.8 s."""
+        if self.opened.path == ":memory:" or self.opened.read_only:
+            return
+        with self._write_lock:
+            try:
+                if os.path.getsize(self.opened.path + ".wal") == 0:
+                    return
+            except OSError:
+                return  # no log: nothing written since the last checkpoint
+            self.store.checkpoint()
 
     def _replace_damaged(self, exc: Exception, generation: int) -> bool:
         """Swap the damaged index for a fresh one, unless another thread already did since

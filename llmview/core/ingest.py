@@ -252,13 +252,14 @@ class Indexer:
 
 def watch(paths: list[str], refresh: Callable[..., RefreshResult],
           on_change: Callable[[RefreshResult], None], stop: threading.Event, *,
-          poll: bool = False) -> None:
+          poll: bool = False, idle: Callable[[], None] | None = None) -> None:
     """Run ``refresh`` whenever watchfiles reports a change under ``paths``, on the changed
     paths, until ``stop`` is set; a full pass at least every ``RESCAN_SECONDS`` finds what a
     report missed (a file quiet with a half-written last line, a copy past its grace, a file
     in a directory made since) and runs when nothing changed. Call ``on_change`` (on this
-    thread) after passes that added lines. The pass is the caller's, so that the façade's
-    locking and recovery apply to it.
+    thread) after passes that added lines, and ``idle`` after a pass that found nothing new
+    when nothing had changed for ``RESCAN_SECONDS`` (the logs went quiet). The pass is the
+    caller's, so that the façade's locking and recovery apply to it.
 
     Blocking, for a thread of its own: an event loop between the watcher and the pass (as
     with ``awatch``) made every pass wait for the loop's turn, behind whatever the UI was
@@ -283,6 +284,8 @@ def watch(paths: list[str], refresh: Callable[..., RefreshResult],
             continue  # a path vanished for a moment (rotation); the next pass sees it
         if result.changed:
             on_change(result)
+        elif not reported and idle is not None:
+            idle()
 
 
 def watch_roots(paths: list[str]) -> set[str]:

@@ -225,6 +225,15 @@ def merge(first: Any, second: Any) -> Any:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def _raise_refused_write(exc: BaseException) -> None:
+    """A write the file system refused (disk full, quota, file size limit) becomes a
+    ``StoreError`` that says so in one line; anything else is left to the caller."""
+    refused = _REFUSED_WRITE.search(str(exc))
+    if refused is not None:
+        raise StoreError(f"the index could not be written ({refused.group(0)}); free some "
+                         "disk space, or run with --no-index") from exc
+
+
 class Store:
     """Writes batches. Used from one thread (the indexer); readers use their own cursors."""
 
@@ -289,11 +298,18 @@ class Store:
             with contextlib.suppress(Exception):  # a failed COMMIT has ended it already
                 self.con.execute("ROLLBACK")
             self.forget_files()  # its states were changed but not saved
-            refused = _REFUSED_WRITE.search(str(exc))
-            if refused is None:
-                raise
-            raise StoreError(f"the index could not be written ({refused.group(0)}); free some "
-                             "disk space, or run with --no-index") from exc
+            _raise_refused_write(exc)
+            raise
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the index file now, rather than inside the commit
+        that takes the log past ``checkpoint_threshold``. A checkpoint that fails leaves the
+        log whole: nothing committed is lost."""
+        try:
+            self.con.execute("CHECKPOINT")
+        except Exception as exc:
+            _raise_refused_write(exc)
+            raise
 
     def commit(self, batch: Batch) -> None:
         """Rows and offsets together, or neither."""

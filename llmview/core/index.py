@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from .query import Compiled, compile_query
 from .sources import discover, read_range
-from .store import Opened, Store, is_damage, open_index, replace_damaged
+from .store import (
+    Opened,
+    Store,
+    StoreError,
+    first_line,
+    is_damage,
+    is_out_of_memory,
+    open_index,
+    replace_damaged,
+)
 
 if TYPE_CHECKING:
     from .ingest import Indexer, Progress, RefreshResult
@@ -194,12 +203,27 @@ class Index:
         try:
             return self._fetch(sql, params)
         except Exception as exc:
+            if is_out_of_memory(exc):
+                return self._fetch_alone(sql, params)
             if not is_damage(exc):
                 raise
             with self._write_lock:
                 if self._replace_damaged(exc, generation):
                     self.indexer.refresh(final=self._final)
         return self._fetch(sql, params)
+
+    def _fetch_alone(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
+        """Run a query that found DuckDB's memory (``FILE_CONFIG``'s limit) full again, with
+        no pass or checkpoint beside it: a pass pins the blocks it writes until it commits,
+        and a 20-minute soak's header count failed so. Still too big: a ``StoreError``."""
+        with self._write_lock:
+            try:
+                return self._fetch(sql, params)
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                raise StoreError(f"the index ran out of memory for a query "
+                                 f"({first_line(exc)}); narrow it and try again") from exc
 
     def _fetch(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
         result = self.cursor().execute(sql, params or [])

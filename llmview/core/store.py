@@ -78,9 +78,9 @@ def open_index(path: str | None) -> Opened:
     except duckdb.IOException as exc:
         if _LOCKED.search(str(exc)):
             return _in_memory(f"index {target} is in use by another llmview")
-        return _rebuild(target, f"index {target} could not be opened ({_first_line(exc)})")
+        return _rebuild(target, f"index {target} could not be opened ({first_line(exc)})")
     except duckdb.Error as exc:
-        return _rebuild(target, f"index {target} was unreadable ({_first_line(exc)})")
+        return _rebuild(target, f"index {target} was unreadable ({first_line(exc)})")
     if fresh:
         with contextlib.suppress(OSError):
             os.chmod(target, 0o600)
@@ -88,7 +88,7 @@ def open_index(path: str | None) -> Opened:
         version = _schema_version(con)
     except duckdb.Error as exc:
         con.close()
-        return _rebuild(target, f"index {target} was damaged ({_first_line(exc)})")
+        return _rebuild(target, f"index {target} was damaged ({first_line(exc)})")
     if version is not None and version != SCHEMA_VERSION:
         con.close()
         return _rebuild(target, f"index {target} was from another llmview version")
@@ -142,12 +142,19 @@ def is_damage(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "corrupt database file" in str(exc).lower()
 
 
+def is_out_of_memory(exc: BaseException) -> bool:
+    """DuckDB could not get memory within its limit for a query or a write."""
+    import duckdb
+
+    return isinstance(exc, duckdb.OutOfMemoryException)
+
+
 def replace_damaged(opened: Opened, exc: BaseException) -> Opened:
     """A fresh, empty index in place of a damaged one, whose connections the caller closed."""
-    return _rebuild(Path(opened.path), f"index {opened.path} was damaged ({_first_line(exc)})")
+    return _rebuild(Path(opened.path), f"index {opened.path} was damaged ({first_line(exc)})")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 

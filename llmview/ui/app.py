@@ -33,6 +33,7 @@ from .panes.sessions import SessionsPane
 from .panes.traces import TracesPane
 from .safe import notify_literally
 from .screens.help import HelpScreen
+from .store_errors import shows_store_errors
 from .throttle import Throttle
 from .widgets.status_bar import StatusBar
 
@@ -176,6 +177,7 @@ class LlmviewApp(App[None]):
             data_changed()
 
     @work(thread=True, exclusive=True, group="counts")
+    @shows_store_errors
     def _update_counts(self) -> None:
         counts = self.index.counts()
         self.call_from_thread(self._show_counts, counts)
@@ -242,6 +244,7 @@ class LlmviewApp(App[None]):
         self._export(pane.query_text)
 
     @work(thread=True, exclusive=True, group="export")
+    @shows_store_errors
     def _export(self, query: str) -> None:
         from ..export import export_calls
 

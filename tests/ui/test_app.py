@@ -299,3 +299,33 @@ async def test_header_totals_are_counted_twice_a_second_however_often_passes_lan
         elapsed = time.monotonic() - started  # a loaded machine stretches the pauses
         assert 1 <= len(counted) <= 1 + elapsed / COUNTS_INTERVAL
         assert app.query_one("#status").calls == app.index.count()
+
+
+async def test_a_query_the_index_has_no_memory_for_is_shown_and_the_app_goes_on(
+        tmp_path: Path) -> None:
+    """A 20-minute soak ended when the header's count found DuckDB's memory full."""
+    from llmview.core.index import Index
+    from llmview.core.pii import Masker
+    from llmview.ui.app import LlmviewApp
+
+    from .conftest import interaction
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "app.jsonl").write_text("".join(interaction(n, f"question {n} " * 20)
+                                            for n in range(3000)))
+    index = Index.open([str(logs)], index_path=str(tmp_path / "index.duckdb"))
+    app = LlmviewApp(index, Masker(key=b"k" * 32), watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        index.checkpoint()
+        index.opened.con.execute("SET memory_limit = '100KB'")
+        app._update_counts()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if any("ran out of memory" in n.message for n in app._notifications):
+                break
+        index.opened.con.execute("SET memory_limit = '160MB'")
+        assert app.is_running
+        shown = [n for n in app._notifications if "ran out of memory" in n.message]
+        assert len(shown) == 1 and shown[0].severity == "error"

@@ -21,6 +21,7 @@ from ...core.index import Index
 from .. import format as fmt
 from ..messages import OpenCall, OpenTrace, SearchCalls
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.paged_table import Column, PagedTable, Row
 
 REFRESH_INTERVAL = 2.0  # each refresh classifies every failure again
@@ -174,6 +175,7 @@ class ErrorsPane(Vertical):
         self._load(self.sort)
 
     @work(thread=True, exclusive=True, group="error-groups")
+    @shows_store_errors
     def _load(self, sort: str) -> None:
         groups = self.index.error_groups(sort=sort)
         self.app.call_from_thread(self._loaded, groups, sort)

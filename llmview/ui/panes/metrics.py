@@ -26,6 +26,7 @@ from ...core.pricing import PriceBook, default_price_book
 from .. import format as fmt
 from ..messages import SearchCalls
 from ..safe import notify_literally, safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.bar_chart import BarChart
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
@@ -235,6 +236,7 @@ class MetricsPane(Vertical):
             self._reload_charts()
 
     @work(thread=True, exclusive=True, group="metrics-charts")
+    @shows_store_errors
     def _load_charts(self, view: MetricsView, buckets: int) -> None:
         series = view.series(buckets)
         unpriced = view.unpriced(UNPRICED_LISTED + 1)

@@ -21,6 +21,7 @@ from ...core.index import Index
 from .. import format as fmt
 from ..messages import OpenSession
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
 from .list_pane import ListPane
@@ -130,6 +131,7 @@ class SessionsPane(ListPane):
         self._maybe_rebuild()
 
     @work(thread=True, group="sessions-rebuild")
+    @shows_store_errors
     def _rebuild(self) -> None:
         started = time.monotonic()
         changed = self.index.sessions.refresh()

@@ -25,6 +25,7 @@ from ...core.index import JSON_COLUMNS
 from ...core.reproduce import reproduce_snippet
 from ..messages import OpenTrace
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.call_header import CallHeader
 from ..widgets.chat_message import ChatMessage, tool_calls_of
 from ..widgets.field_table import FieldTable, Row
@@ -117,6 +118,7 @@ class CallScreen(Screen[None]):
         self._check_for_changes()
 
     @work(thread=True, exclusive=True, group="call-check")
+    @shows_store_errors
     def _check_for_changes(self) -> None:
         if repr(self.app.index.call_row(self.key)) != self._shown:
             self.app.call_from_thread(self._recompose_keeping_tab)

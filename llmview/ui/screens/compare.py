@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from ...core.formats.messages import plain_text
 from ...core.waterfall import duration_label
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.long_text import long_text
 from ..widgets.masked_static import MaskedStatic
 from ..widgets.paged_table import Column, PagedTable, Row
@@ -172,6 +173,7 @@ class CompareScreen(Screen[None]):
         self._load()
 
     @work(thread=True, exclusive=True, group="compare")
+    @shows_store_errors
     def _load(self) -> None:
         rows = self.load()
         self.app.call_from_thread(self._loaded, rows)

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from ...core.thread import Thread, thread_json
 from .. import format as fmt
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.call_header import flow
 from ..widgets.thread_view import ThreadLayout, ThreadView, layout_thread
 
@@ -94,6 +95,7 @@ class SessionScreen(Screen[None]):
         self._load()
 
     @work(thread=True, exclusive=True, group="session-thread")
+    @shows_store_errors
     def _load(self) -> None:
         """Read and lay out the thread here: both take a while for a long session (the layout
         is made for the width the view will have, the screen's less its scrollbar)."""

@@ -21,6 +21,7 @@ from ...core.waterfall import duration_label
 from .. import format as fmt
 from ..messages import OpenCall, SearchCalls
 from ..safe import safe_text
+from ..store_errors import shows_store_errors
 from ..widgets.span_detail import SpanDetail
 from ..widgets.waterfall import CRITICAL_MARK, Waterfall
 
@@ -107,6 +108,7 @@ class TraceScreen(Screen[None]):
     # --- loading --------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="trace-load", description="trace")
+    @shows_store_errors
     def _load(self) -> None:
         """The tree first (what is drawn), then the figures the header and Enter need. New
         rows elsewhere in the index leave a big trace alone: it is rebuilt only when its own
@@ -155,6 +157,7 @@ class TraceScreen(Screen[None]):
         self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._fetch_detail(node))
 
     @work(thread=True, exclusive=True, group="span-detail", description="span detail")
+    @shows_store_errors
     def _fetch_detail(self, node: SpanNode | None) -> None:
         if node is None:
             return

@@ -21,6 +21,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..store_errors import shows_store_errors
+
 PAGE_ROWS = 100
 MAX_CACHED_PAGES = 64
 
@@ -184,6 +186,7 @@ class PagedTable(ScrollView, can_focus=True):
             self.refresh()  # placeholders; old rows standing in look the same until replaced
 
     @work(thread=True, group="table-count")
+    @shows_store_errors
     def _count(self, generation: int) -> None:
         if self.source is None:
             return
@@ -228,6 +231,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._load_page(self._generation, page_no)
 
     @work(thread=True, group="table-page")
+    @shows_store_errors
     def _load_page(self, generation: int, page_no: int) -> None:
         if self.source is None:
             return

@@ -1,0 +1,29 @@
+"""Thread workers that read the index show what the index could not do, and the app goes on."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from llmview.core.store import StoreError
+
+from .safe import notify_literally
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def shows_store_errors(method: Method) -> Method:
+    """For a method run as a thread worker (below ``@work``): a ``StoreError`` (a query the
+    index had no memory for, a write the disk refused) becomes a notice. Uncaught, a worker's
+    error ends the app, and a 20-minute soak's header count ended it so."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError as exc:
+            self.app.call_from_thread(notify_literally, self.app, str(exc), "error")
+            return None
+
+    return run  # type: ignore[return-value]

@@ -17,11 +17,10 @@ from .sources import discover, read_range
 from .store import (
     Opened,
     Store,
-    StoreError,
-    first_line,
     is_damage,
     is_out_of_memory,
     open_index,
+    out_of_memory_error,
     replace_damaged,
 )
 
@@ -214,16 +213,15 @@ class Index:
 
     def _fetch_alone(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
         """Run a query that found DuckDB's memory (``FILE_CONFIG``'s limit) full again, with
-        no pass or checkpoint beside it: a pass pins the blocks it writes until it commits,
-        and a 20-minute soak's header count failed so. Still too big: a ``StoreError``."""
+        no pass or checkpoint beside it holding memory of its own (a 20-minute soak's header
+        count failed so while tailing). Still too big: a ``StoreError``."""
         with self._write_lock:
             try:
                 return self._fetch(sql, params)
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                raise StoreError(f"the index ran out of memory for a query "
-                                 f"({first_line(exc)}); narrow it and try again") from exc
+                raise out_of_memory_error(exc) from exc
 
     def _fetch(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
         result = self.cursor().execute(sql, params or [])

@@ -149,6 +149,12 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.OutOfMemoryException)
 
 
+def out_of_memory_error(exc: BaseException) -> StoreError:
+    """What to tell the user when DuckDB had no memory left within its limit for a query."""
+    return StoreError(f"the index ran out of memory for a query ({first_line(exc)}); "
+                      "narrow it and try again")
+
+
 def replace_damaged(opened: Opened, exc: BaseException) -> Opened:
     """A fresh, empty index in place of a damaged one, whose connections the caller closed."""
     return _rebuild(Path(opened.path), f"index {opened.path} was damaged ({first_line(exc)})")

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from llmview.core.store import StoreError
+from llmview.core.store import StoreError, is_out_of_memory, out_of_memory_error
 
 from .safe import notify_literally
 
@@ -14,15 +14,20 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def shows_store_errors(method: Method) -> Method:
-    """For a method run as a thread worker (below ``@work``): a ``StoreError`` (a query the
-    index had no memory for, a write the disk refused) becomes a notice. Uncaught, a worker's
-    error ends the app, and a 20-minute soak's header count ended it so."""
+    """For a method run as a thread worker (below ``@work``): a ``StoreError`` (a write the
+    disk refused) or DuckDB's out-of-memory error (from a query not run through
+    ``Index.rows``, which raises it as a ``StoreError``) becomes a notice. Uncaught, a
+    worker's error ends the app, and a 20-minute soak's header count ended it so."""
 
     @functools.wraps(method)
     def run(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except StoreError as exc:
+        except Exception as exc:
+            if is_out_of_memory(exc):
+                exc = out_of_memory_error(exc)
+            elif not isinstance(exc, StoreError):
+                raise
             self.app.call_from_thread(notify_literally, self.app, str(exc), "error")
             return None
 

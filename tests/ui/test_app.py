@@ -6,7 +6,9 @@ import asyncio
 import time
 from pathlib import Path
 
-from llmview.ui.app import COUNTS_INTERVAL
+from llmview.core.index import Index
+from llmview.core.pii import Masker
+from llmview.ui.app import COUNTS_INTERVAL, LlmviewApp
 from llmview.ui.panes.requests import RequestsPane
 from llmview.ui.widgets.paged_table import PagedTable
 
@@ -304,12 +306,6 @@ async def test_header_totals_are_counted_twice_a_second_however_often_passes_lan
 async def test_a_query_the_index_has_no_memory_for_is_shown_and_the_app_goes_on(
         tmp_path: Path) -> None:
     """A 20-minute soak ended when the header's count found DuckDB's memory full."""
-    from llmview.core.index import Index
-    from llmview.core.pii import Masker
-    from llmview.ui.app import LlmviewApp
-
-    from .conftest import interaction
-
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "app.jsonl").write_text("".join(interaction(n, f"question {n} " * 20)

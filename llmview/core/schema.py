@@ -3,7 +3,7 @@ version is rebuilt from the logs (the logs are the truth, the index is a cache).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -23,8 +23,11 @@ CREATE TABLE IF NOT EXISTS files (
     error       VARCHAR
 );
 
+-- calls and spans have no key constraint and no index: DuckDB keeps an index in memory whole
+-- once used, and these tables grow without bound. The store finds stored rows by a range of
+-- seq instead (first_seqs.py) and never inserts a key twice.
 CREATE TABLE IF NOT EXISTS calls (
-    key           VARCHAR PRIMARY KEY,
+    key           VARCHAR NOT NULL,
     seq           BIGINT,              -- arrival order, a stable tie-breaker for paging
     origin        VARCHAR,
     shadowed      BOOLEAN DEFAULT false, -- a span-derived call that a log line or child span covers
@@ -82,23 +85,13 @@ CREATE TABLE IF NOT EXISTS spans (
     error       VARCHAR,
     attributes  JSON,
     events      JSON,
-    dialect     VARCHAR,
-    PRIMARY KEY (trace_id, span_id)
+    dialect     VARCHAR
 );
--- A trace's spans by an index lookup, not a scan: every batch reconciles and summarizes the
--- traces it touched, and a waterfall reads one trace, on tables of millions of spans.
-CREATE INDEX IF NOT EXISTS spans_by_trace ON spans (trace_id);
--- A span by its id: the store merges a batch's spans into stored ones found this way.
-CREATE INDEX IF NOT EXISTS spans_by_id ON spans (span_id);
--- Likewise a trace's calls, and the calls of a request id: each batch reconciles the
--- span-derived calls of the traces it touched with the logged calls of the same requests.
-CREATE INDEX IF NOT EXISTS calls_by_trace ON calls (trace_id);
-CREATE INDEX IF NOT EXISTS calls_by_request ON calls (request_id);
 
 -- One row per trace, rewritten by the store for the traces each batch touches, so the traces
 -- list pages a small table instead of aggregating every span on every page.
 CREATE TABLE IF NOT EXISTS traces (
-    trace_id    VARCHAR PRIMARY KEY,
+    trace_id    VARCHAR NOT NULL,
     start_ts    TIMESTAMP,
     duration_ms DOUBLE,
     spans       BIGINT,
@@ -107,7 +100,9 @@ CREATE TABLE IF NOT EXISTS traces (
     service     VARCHAR,
     calls       BIGINT,
     tokens      DOUBLE,                -- DOUBLE: absurd logged counts cannot overflow a sum
-    cost        DOUBLE
+    cost        DOUBLE,
+    first_seq   BIGINT                 -- the least seq of its spans and calls: reading them
+                                       -- from there skips the row groups stored before
 );
 
 CREATE TABLE IF NOT EXISTS events (

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .first_seqs import FirstSeqs, hashed, hashes_of
 from .records import Call, Event, Problem, Span
 from .schema import DDL, SCHEMA_VERSION
 from .sources import MAX_LINE, FileState
-from .stored_keys import StoredKeys, check_all
 from .touched_traces import (
     TraceCall,
     TraceSpan,
@@ -32,7 +32,9 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # metrics on 1M lines are no slower with 128 MB than with 256 (bench/scale.py's queries).
 FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "160MB"}
 PREVIEW_CHARS = 160
-INDEX_LOOKUP_MAX = 2048  # DuckDB's index_scan_max_count: a longer IN list scans the table
+IN_LIST_MAX = 2048  # values in one IN list of parameters; a longer list is one array parameter
+# The columns whose rows the store looks up, by table (first_seqs.py says how).
+LOOKED_UP = {"calls": ("key", "trace_id", "request_id"), "spans": ("span_id", "trace_id")}
 
 
 class StoreError(Exception):
@@ -253,7 +255,8 @@ class Store:
     def __init__(self, con: Any) -> None:
         self.con = con
         self._seq = self._max_seq()
-        self._keys = {m.table: StoredKeys(m.table, m.lookup) for m in (CALL_MERGE, SPAN_MERGE)}
+        self._firsts = {(table, column): FirstSeqs(table, column)
+                        for table, columns in LOOKED_UP.items() for column in columns}
         self._files: dict[int, FileState] | None = None  # as committed; None: read them
         self._saving: list[FileState] = []  # saved by the open transaction
 
@@ -329,16 +332,15 @@ class Store:
         with self._transaction():
             if batch.files:
                 self._save_files(list(batch.files.values()))
-            if batch.calls or batch.spans:
-                self._upsert_merged(batch)
+            touched = self._upsert_merged(batch) if batch.calls or batch.spans else {}
             if batch.events:
                 self._insert_events(batch.events)
             if batch.problems:
                 self._insert_problems(batch.problems)
             if batch.sources:
                 self._insert_sources(batch.sources)
-            if batch.calls or batch.spans:
-                self._reconcile(batch)
+            if touched:
+                self._reconcile(touched)
 
     def _save_files(self, states: list[FileState]) -> None:
         """The states in a statement or two: one statement per file cost about 5 ms, and a
@@ -373,56 +375,68 @@ class Store:
         self._seq += count
         return range(start, start + count)
 
-    def _upsert_merged(self, batch: Batch) -> None:
+    def _upsert_merged(self, batch: Batch) -> dict[str, int]:
         """Calls and spans; which of their keys may be stored already is asked for both at
-        once."""
-        merges = [(CALL_MERGE, call_columns, list(batch.calls.values())),
-                  (SPAN_MERGE, span_columns, list(batch.spans.values()))]
-        maybe = check_all(self.con, [
-            (self._keys[merge.table], sorted({
-                key for key in (getattr(row, merge.lookup) for row in rows)
-                if not key.startswith(merge.never_stored)}))
-            for merge, _, rows in merges])
-        for (merge, to_columns, rows), stored_keys in zip(merges, maybe, strict=True):
-            if rows:
-                self._upsert(merge, to_columns, rows, stored_keys)
-
-    def _upsert(self, merge: Merge, to_columns: Any, rows: list[Any],
-                maybe_stored: list[str]) -> None:
-        """Insert a batch; a row whose key is already stored is merged into it.
-
-        A tail pass brings mostly new keys, and a stored row it does bring is usually recent.
-        So the stored rows are found through an index, taken out of the table, merged with
-        the batch's, and inserted again with the new rows. An UPDATE joined to the batch, or
-        any anti-join, reads the whole table, and so a pass grew with the index
-        (``bench/soak.py``: 23 ms at 40k calls, 33 ms at 80k; 350 ms for 100 rows spread
-        over 90k calls)."""
+        once. Returns the trace ids of the rows stored, with their hashes."""
         import pyarrow as pa
 
-        batch = pa.table(to_columns(rows, self._next_seqs(len(rows))),
-                         schema=arrow_schema(merge.table))
-        stored = self._take_stored(merge, batch, maybe_stored)
-        self._insert(merge.table, merge.into(stored, batch) if stored else batch)
+        calls, spans = list(batch.calls.values()), list(batch.spans.values())
+        tables = [(CALL_MERGE, pa.table(call_columns(calls, self._next_seqs(len(calls))),
+                                        schema=arrow_schema("calls"))),
+                  (SPAN_MERGE, pa.table(span_columns(spans, self._next_seqs(len(spans))),
+                                        schema=arrow_schema("spans")))]
+        keys = [sorted({key for key in table.column(merge.lookup).to_pylist()
+                        if not key.startswith(merge.never_stored)}) for merge, table in tables]
+        traces: dict[str, int] = {}
+        for (merge, table), values, hashes in zip(tables, keys, hashes_of(self.con, keys),
+                                                  strict=True):
+            if table.num_rows:
+                maybe, since = self._firsts[merge.table, merge.lookup].find(
+                    self.con, values, hashes)
+                stored = self._take_stored(merge, table, maybe, since)
+                traces |= self._insert_noted(merge.table,
+                                             merge.into(stored, table) if stored else table)
+        return traces
 
-    def _take_stored(self, merge: Merge, batch: Any,
-                     values: list[str]) -> list[dict[str, Any]]:
+    def _take_stored(self, merge: Merge, batch: Any, values: list[str],
+                     since: int | None) -> list[dict[str, Any]]:
         """The stored rows that share a key with the batch, deleted from the table (the
-        caller inserts them again, merged) in one statement. Only keys whose hash is among
-        the stored ones are looked up, through the index on the lookup column: DuckDB scans
-        the whole table instead when any other filter reaches the scan, so a composite key's
-        other columns are matched in a join. ``values``: the batch's lookup keys that may be
-        stored (``StoredKeys``)."""
-        if not values:
+        caller inserts them again, merged) in one statement. ``values``: the batch's lookup
+        keys that may be stored, from ``since`` on (``FirstSeqs``).
+
+        A tail pass brings mostly new keys, and a stored row it does bring is usually recent,
+        so the read skips all but the last row groups. An UPDATE joined to the batch, or any
+        anti-join, reads the whole table, and so a pass grew with the index (``bench/soak.py``:
+        23 ms at 40k calls, 33 ms at 80k; 350 ms for 100 rows spread over 90k calls)."""
+        if not values or since is None:
             return []
         where, params = _in_list(merge.lookup, values)
         if merge.keys == (merge.lookup,):
             return self._rows(self.con.execute(
-                f"DELETE FROM {merge.table} WHERE {where} RETURNING *", params))
+                f"DELETE FROM {merge.table} WHERE seq >= ? AND {where} RETURNING *",
+                [since, *params]))
         keys = ", ".join(merge.keys)
         arrow_rows = batch.select(list(merge.keys))  # noqa: F841 - read by name (see _insert)
         return self._rows(self.con.execute(
-            f"DELETE FROM {merge.table} WHERE {where} AND ({keys}) IN"
-            f" (SELECT ({keys}) FROM arrow_rows) RETURNING *", params))
+            f"DELETE FROM {merge.table} WHERE seq >= ? AND {where} AND ({keys}) IN"
+            f" (SELECT ({keys}) FROM arrow_rows) RETURNING *", [since, *params]))
+
+    def _insert_noted(self, name: str, table: Any) -> dict[str, int]:
+        """``_insert`` for a table whose rows are looked up: the hashes of the looked-up
+        columns come back from the insert and are noted with the rows' seqs. Returns the
+        rows' trace ids with their hashes."""
+        arrow_rows = table  # noqa: F841 - read by name in the statement below
+        columns = LOOKED_UP[name]
+        returned = self.con.execute(
+            f"INSERT INTO {name} BY NAME SELECT * FROM arrow_rows RETURNING seq, trace_id, "
+            + ", ".join(hashed(column) for column in columns)).fetchall()
+        if not returned:
+            return {}
+        seqs, trace_ids, *hashes = zip(*returned, strict=True)
+        for column, column_hashes in zip(columns, hashes, strict=True):
+            self._firsts[name, column].note(column_hashes, seqs)
+        trace_hashes = hashes[columns.index("trace_id")]
+        return {trace: h for trace, h in zip(trace_ids, trace_hashes, strict=True) if trace}
 
     @staticmethod
     def _rows(cursor: Any) -> list[dict[str, Any]]:
@@ -481,61 +495,75 @@ class Store:
         verb = "INSERT OR REPLACE" if replace else "INSERT"
         self.con.execute(f"{verb} INTO {name} BY NAME SELECT * FROM arrow_rows")
 
-    def _reconcile(self, batch: Batch) -> None:
-        touched = {c.trace_id for c in batch.calls.values() if c.trace_id}
-        touched.update(trace for trace, _ in batch.spans)
-        if touched:
-            self.summarize_traces(sorted(touched))
+    def _reconcile(self, touched: dict[str, int]) -> None:
+        """Summarize the traces a batch stored rows of (id: hash), reading their calls and
+        spans from the first row that may hold one of them on."""
+        firsts = [self._firsts[table, "trace_id"].since(self.con, touched.values())
+                  for table in LOOKED_UP]
+        since = min((seq for seq in firsts if seq is not None), default=0)
+        self.summarize_traces(sorted(touched), since=since)
 
-    def summarize_traces(self, trace_ids: list[str] | None = None) -> None:
+    def summarize_traces(self, trace_ids: list[str] | None = None, *, since: int = 0) -> None:
         """Bring the traces ``trace_ids`` (None: every trace) up to date with their spans and
         calls: which span-derived calls stand down, and their rows of the traces list. Called
-        inside a batch's transaction; also by whatever fills ``spans`` in SQL."""
+        inside a batch's transaction; also by whatever fills ``spans`` in SQL. ``since``: no
+        row of these traces, nor their row of the list, has a lower seq (``first_seq``)."""
         if trace_ids is None:
             trace_ids = [row[0] for row in self.con.execute(
                 "SELECT DISTINCT trace_id FROM spans ORDER BY trace_id").fetchall()]
-        for start in range(0, len(trace_ids), INDEX_LOOKUP_MAX):
-            self._summarize(trace_ids[start:start + INDEX_LOOKUP_MAX])
+        for start in range(0, len(trace_ids), IN_LIST_MAX):
+            self._summarize(trace_ids[start:start + IN_LIST_MAX], since)
 
-    def _summarize(self, trace_ids: list[str]) -> None:
-        """Every read finds its rows through an index (a pass must not grow with the tables):
-        the traces' calls and spans by trace id, the logged calls by request id."""
+    def _summarize(self, trace_ids: list[str], since: int) -> None:
+        """Every read is of the rows from a seq on (a pass must not grow with the tables):
+        the traces' calls and spans from ``since``, the logged calls of their requests from
+        the first that may hold one."""
         import pyarrow as pa
 
         where, params = _in_list("trace_id", trace_ids)
         calls = [TraceCall(*row) for row in self.con.execute(
-            f"SELECT {', '.join(TraceCall._fields)} FROM calls WHERE {where}", params).fetchall()]
+            f"SELECT {', '.join(TraceCall._fields)} FROM calls WHERE seq >= ? AND {where}",
+            [since, *params]).fetchall()]
         spans = [TraceSpan(*row) for row in self.con.execute(
-            f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE {where}", params).fetchall()]
-        logged: set[str] = set()
-        requested = span_requests(calls)
-        if requested:
-            in_requested, requested_params = _in_list("request_id", requested)
-            logged = {row[0] for row in self.con.execute(
-                f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE"
-                f" {in_requested}) SELECT DISTINCT request_id FROM r WHERE origin = 'log'",
-                requested_params).fetchall()}
-        changed = shadow_changes(calls, spans, logged)
+            f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE seq >= ? AND {where}",
+            [since, *params]).fetchall()]
+        changed = shadow_changes(calls, spans, self._logged(span_requests(calls)))
         for shadowed in (True, False):
             keys = [key for key, now in changed.items() if now is shadowed]
             if keys:
                 in_keys, key_params = _in_list("key", keys)
-                self.con.execute(f"UPDATE calls SET shadowed = ? WHERE {in_keys}",
-                                 [shadowed, *key_params])
+                first = min(c.seq for c in calls if c.key in changed)
+                self.con.execute(f"UPDATE calls SET shadowed = ? WHERE seq >= ? AND {in_keys}",
+                                 [shadowed, first, *key_params])
         rows = trace_rows(spans, calls, changed)
         if rows:
+            listed, list_params = _in_list("trace_id", [row[0] for row in rows])
+            self.con.execute(f"DELETE FROM traces WHERE first_seq >= ? AND {listed}",
+                             [since, *list_params])
             columns = [list(column) for column in zip(*rows, strict=True)]
-            self._insert("traces", pa.table(columns, schema=arrow_schema("traces")),
-                         replace=True)
+            self._insert("traces", pa.table(columns, schema=arrow_schema("traces")))
+
+    def _logged(self, requested: list[str]) -> set[str]:
+        """Which of these request ids a log line recorded a call of."""
+        if not requested:
+            return set()
+        since = self._firsts["calls", "request_id"].since(
+            self.con, hashes_of(self.con, [requested])[0])
+        if since is None:
+            return set()
+        in_requested, params = _in_list("request_id", requested)
+        return {row[0] for row in self.con.execute(
+            f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE seq >= ? AND"
+            f" {in_requested}) SELECT DISTINCT request_id FROM r WHERE origin = 'log'",
+            [since, *params]).fetchall()}
 
 
 def _in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:
-    """``column IN (...)`` and its parameters. A list of constants up to ``INDEX_LOOKUP_MAX``
-    is looked up through the column's index; an IN over a subquery (or a longer list) is a
-    join, which reads the whole column."""
+    """``column IN (...)`` and its parameters: a list of constants up to ``IN_LIST_MAX``,
+    pushed into the scan as a filter; a longer one is a join to one array parameter."""
     if not values:
         return "FALSE", []
-    if len(values) <= INDEX_LOOKUP_MAX:
+    if len(values) <= IN_LIST_MAX:
         return f"{column} IN ({', '.join('?' * len(values))})", list(values)
     return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(values)]
 
@@ -570,7 +598,7 @@ ARROW_SPECS = {
     "truncated:b",
     "sources": "kind:s key:s file_id:i32 line_no:i offset:i length:i",
     "traces": "trace_id:s start_ts:t duration_ms:f spans:i errors:i root_name:s service:s"
-    " calls:i tokens:f cost:f",
+    " calls:i tokens:f cost:f first_seq:i",
 }
 
 
@@ -653,8 +681,8 @@ class Merge:
     cost DuckDB about 10 ms of planning per pass."""
 
     table: str
-    keys: tuple[str, ...]  # the primary key
-    lookup: str  # a key column with an index of its own (DuckDB looks up no composite key)
+    keys: tuple[str, ...]  # what makes a row the same row
+    lookup: str  # the key column whose first seqs the store keeps (first_seqs.py)
     rules: dict[str, Callable[[Any, Any], Any]]
     never_stored: tuple[str, ...] = ()  # key prefixes that only a new line's records get
 

@@ -1,9 +1,9 @@
 """What a batch changes in the traces it touches beyond its own rows: which span-derived calls
 stand down, and each trace's row of the traces list.
 
-Worked out in Python from the touched traces' calls and spans, read by index. As SQL (a
-recursive CTE, a join to the logged calls and two aggregations) the same took DuckDB about
-25 ms of a live pass of 100 ms (``bench/soak.py``), most of it planning and setting up
+Worked out in Python from the touched traces' calls and spans, read from their first seq on. As
+SQL (a recursive CTE, a join to the logged calls and two aggregations) the same took DuckDB
+about 25 ms of a live pass of 100 ms (``bench/soak.py``), most of it planning and setting up
 operators for a few hundred rows.
 """
 
@@ -29,6 +29,7 @@ class TraceCall(NamedTuple):
     input_tokens: int | None
     output_tokens: int | None
     cost_usd: float | None
+    seq: int
 
 
 class TraceSpan(NamedTuple):
@@ -42,6 +43,7 @@ class TraceSpan(NamedTuple):
     start_ts: dt.datetime | None
     end_ts: dt.datetime | None
     status: str | None
+    seq: int
 
 
 def span_requests(calls: Iterable[TraceCall]) -> list[str]:
@@ -82,12 +84,14 @@ def trace_rows(spans: list[TraceSpan], calls: list[TraceCall],
     """A row of the traces list (the ``traces`` table's columns, in order) for each trace with
     spans: its times and counts, the root span (else the earliest) for its name, the first
     known service, and its listed calls' count, tokens (the search language's token
-    expression) and cost."""
+    expression) and cost, and the least seq of its spans and calls."""
     by_trace: dict[str, list[TraceSpan]] = defaultdict(list)
     for span in spans:
         by_trace[span.trace_id].append(span)
     listed: dict[str, list[TraceCall]] = defaultdict(list)
+    first_call: dict[str, int] = {}
     for call in calls:
+        first_call[call.trace_id] = min(call.seq, first_call.get(call.trace_id, call.seq))
         if not changed.get(call.key, bool(call.shadowed)):
             listed[call.trace_id].append(call)
     rows = []
@@ -104,7 +108,8 @@ def trace_rows(spans: list[TraceSpan], calls: list[TraceCall],
         mine = listed.get(trace_id, [])
         rows.append((trace_id, start, duration, len(members),
                      sum(s.status == "error" for s in members), root.name, served.service,
-                     len(mine), _sum(_tokens(c) for c in mine), _sum(c.cost_usd for c in mine)))
+                     len(mine), _sum(_tokens(c) for c in mine), _sum(c.cost_usd for c in mine),
+                     min(min(s.seq for s in members), first_call.get(trace_id, members[0].seq))))
     return rows
 
 

@@ -96,17 +96,18 @@ class Traces:
 
     def spans(self, trace_id: str) -> list[dict[str, Any]]:
         """Every span of the trace, with the columns a waterfall draws (times in epoch µs)."""
-        return self.index.rows(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE trace_id = ?",
-                               [trace_id])
+        where, params = self._of_trace(trace_id)
+        return self.index.rows(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE {where}", params)
 
     def version(self, trace_id: str) -> tuple[Any, ...]:
         """Changes whenever a span or call of the trace is added or completed (ended, failed,
         renamed by a later line): a cheap check before rebuilding a big tree."""
+        where, params = self._of_trace(trace_id)
         row = self.index.rows(
             "SELECT (SELECT (count(*), max(seq), count(end_ts), max(end_ts), "
             "count(*) FILTER (WHERE status = 'error'), count(name)) FROM spans "
-            "WHERE trace_id = ?) AS spans, (SELECT (count(*), max(seq)) FROM calls "
-            "WHERE trace_id = ?) AS calls", [trace_id, trace_id])[0]
+            f"WHERE {where}) AS spans, (SELECT (count(*), max(seq)) FROM calls "
+            f"WHERE {where}) AS calls", params * 2)[0]
         return (str(row["spans"]), str(row["calls"]))
 
     def tree(self, trace_id: str, *, full: bool = False) -> TraceTree:
@@ -117,8 +118,9 @@ class Traces:
 
     def span(self, trace_id: str, span_id: str) -> dict[str, Any] | None:
         """One span with every column, attributes and events decoded."""
-        rows = self.index.rows("SELECT * FROM spans WHERE trace_id = ? AND span_id = ?",
-                               [trace_id, span_id])
+        where, params = self._of_trace(trace_id)
+        rows = self.index.rows(f"SELECT * FROM spans WHERE {where} AND span_id = ?",
+                               [*params, span_id])
         if not rows:
             return None
         return _with_json(rows[0])
@@ -126,16 +128,18 @@ class Traces:
     def spans_in_full(self, trace_id: str) -> list[dict[str, Any]]:
         """Every span of the trace with every column, attributes and events decoded (for
         output and comparison, not for drawing)."""
+        where, params = self._of_trace(trace_id)
         return [_with_json(row) for row in self.index.rows(
-            f"SELECT *, {_TIMES} FROM spans WHERE trace_id = ?", [trace_id])]
+            f"SELECT *, {_TIMES} FROM spans WHERE {where}", params)]
 
     def calls(self, trace_id: str) -> dict[str, dict[str, Any]]:
         """The call each LLM span of the trace made, by span id. A log line may have recorded
         the call under its own key; that call wins over the one derived from the span."""
+        where, params = self._of_trace(trace_id)
         rows = self.index.rows(
             "SELECT span_id, key, model, status, input_tokens, output_tokens, total_tokens, "
-            "cost_usd, output FROM calls WHERE trace_id = ? AND span_id IS NOT NULL "
-            "ORDER BY shadowed DESC, origin DESC", [trace_id])
+            f"cost_usd, output FROM calls WHERE {where} AND span_id IS NOT NULL "
+            "ORDER BY shadowed DESC, origin DESC", params)
         return {row.pop("span_id"): row for row in rows}
 
     def conversation(self, key: str) -> dict[str, Any] | None:
@@ -152,8 +156,18 @@ class Traces:
 
     def call_count(self, trace_id: str) -> int:
         """Calls that carry the trace id, whether or not any span of it was logged."""
-        return int(self.index.rows("SELECT count(*) AS n FROM llm_calls WHERE trace_id = ?",
-                                   [trace_id])[0]["n"])
+        where, params = self._of_trace(trace_id)
+        return int(self.index.rows(f"SELECT count(*) AS n FROM llm_calls WHERE {where}",
+                                   params)[0]["n"])
+
+    def _of_trace(self, trace_id: str) -> tuple[str, list[Any]]:
+        """The filter for a trace's spans or calls, from the trace's first row on: DuckDB
+        skips the row groups stored before it instead of reading every trace id (the
+        tables have no index, see first_seqs.py). A trace no span of which is stored has
+        no row in the list: its calls are read from the start."""
+        rows = self.index.rows("SELECT min(first_seq) AS s FROM traces WHERE trace_id = ?",
+                               [trace_id])
+        return "seq >= ? AND trace_id = ?", [rows[0]["s"] or 0, trace_id]
 
     # --- finding a trace ------------------------------------------------------------------
 

@@ -20,13 +20,15 @@ def at(seconds: float | None) -> dt.datetime | None:
 
 
 def span(span_id: str, parent: str | None, start: float | None = 0.0, end: float | None = 1.0,
-         *, service: str | None = None, status: str = "ok") -> TraceSpan:
-    return TraceSpan("t", span_id, parent, span_id, service, at(start), at(end), status)
+         *, service: str | None = None, status: str = "ok", seq: int = 10) -> TraceSpan:
+    return TraceSpan("t", span_id, parent, span_id, service, at(start), at(end), status, seq)
 
 
 def call(key: str, origin: str, span_id: str | None, *, request_id: str | None = None,
-         shadowed: bool = False, tokens: int | None = 10, cost: float | None = 0.5) -> TraceCall:
-    return TraceCall(key, origin, "t", span_id, request_id, shadowed, tokens, None, None, cost)
+         shadowed: bool = False, tokens: int | None = 10, cost: float | None = 0.5,
+         seq: int = 10) -> TraceCall:
+    return TraceCall(key, origin, "t", span_id, request_id, shadowed, tokens, None, None, cost,
+                     seq)
 
 
 def test_a_wrapper_span_whose_descendant_is_an_llm_call_stands_down() -> None:
@@ -56,18 +58,19 @@ def test_a_cycle_of_parent_ids_ends() -> None:
 
 
 def test_a_trace_row_has_its_times_counts_root_and_listed_calls() -> None:
-    spans = [span("child", "root", 0.5, 3.0, service="api", status="error"),
-             span("root", None, 1.0, None, service=None),
-             span("orphan", "gone", None, None)]
-    calls = [call("wrapper", "span", "root", shadowed=True, tokens=99, cost=9.0),
-             call("inner", "span", "child", tokens=10, cost=None),
-             call("logged", "log", None, tokens=None, cost=0.25)]
+    # Its first seq is its earliest row's, a call's here (a shadowed one counts: it is stored).
+    spans = [span("child", "root", 0.5, 3.0, service="api", status="error", seq=7),
+             span("root", None, 1.0, None, service=None, seq=5),
+             span("orphan", "gone", None, None, seq=9)]
+    calls = [call("wrapper", "span", "root", shadowed=True, tokens=99, cost=9.0, seq=3),
+             call("inner", "span", "child", tokens=10, cost=None, seq=8),
+             call("logged", "log", None, tokens=None, cost=0.25, seq=6)]
     [row] = trace_rows(spans, calls, changed={"inner": False})
     assert row == ("t", T0 + dt.timedelta(seconds=0.5), 2500.0, 3, 1, "root", "api", 2,
-                   10.0, 0.25)
+                   10.0, 0.25, 3)
 
 
 def test_a_change_decided_in_the_same_pass_counts_for_the_row() -> None:
     spans = [span("a", None)]
     calls = [call("x", "span", "a", tokens=5, cost=1.0)]
-    assert trace_rows(spans, calls, changed={"x": True})[0][7:] == (0, None, None)
+    assert trace_rows(spans, calls, changed={"x": True})[0][7:] == (0, None, None, 10)

@@ -1,0 +1,116 @@
+"""Where in a table the rows holding a value can be: the smallest ``seq`` of any row whose column
+holds a value with the same hash, kept in memory, so that a lookup reads only the rows from
+there on (``seq >= first``) and not the whole table.
+
+Why not DuckDB's indexes: an ART stays in memory whole once used, outside what DuckDB's
+``memory_limit`` can evict, and random ids (request ids, trace ids) touch all of it. With ARTs
+on calls' key, trace id and request id and on spans', a 20-minute soak (``bench/soak.py``) ran
+out of the index's 160 MB at 650k calls, its ART memory growing by 0.28 MB every thousand
+calls; DuckDB alone did the same at 700k rows with three VARCHAR ARTs. Rows are appended in
+``seq`` order and DuckDB keeps each row group's least and greatest ``seq``, so a range on
+``seq`` skips the row groups stored before the first row with the value: the rows a live pass
+looks up are recent, and it reads the last row group or two. This costs 12 bytes a distinct
+hash, in this process's memory.
+
+A hash held is a value that may be stored (a false match is about one in a thousand at four
+million values and costs a longer read); one not held is not stored, as long as every row
+reaches the table through the store, which notes what it inserts. A rolled-back batch or a
+deleted row leaves hashes and seqs that are only lower than needed: a longer read, never a
+missed row.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+REBUILD_MIN = 65_536  # hashes noted since the last load; beyond max(this, a quarter of the
+# loaded ones), they are loaded again from the table, so the dict of noted ones stays small
+
+
+def hashed(column: str) -> str:
+    """SQL for the hash this module keeps of ``column``'s value (NULL for NULL)."""
+    return f"CASE WHEN {column} IS NOT NULL THEN (hash({column}) >> 32)::UINTEGER END"
+
+
+class FirstSeqs:
+    """The hashes of a table column's values, sorted as loaded from the table, each with the
+    first ``seq`` holding it, plus those noted since."""
+
+    def __init__(self, table: str, column: str) -> None:
+        self.table, self.column = table, column
+        self._hashes: array[int] | None = None
+        self._seqs: array[int] = array("q")
+        self._noted: dict[int, int] = {}
+
+    def find(self, con: Any, values: Sequence[str], hashes: Sequence[int]
+             ) -> tuple[list[str], int | None]:
+        """The values that may be stored, and the least seq at which any of them may be
+        (None: none is stored)."""
+        self._ready(con)
+        firsts = [(value, seq) for value, h in zip(values, hashes, strict=True)
+                  if (seq := self._first(h)) is not None]
+        return [value for value, _ in firsts], min((seq for _, seq in firsts), default=None)
+
+    def since(self, con: Any, hashes: Iterable[int]) -> int | None:
+        """The least seq at which a row may hold a value of one of ``hashes``."""
+        self._ready(con)
+        return min((seq for h in hashes if (seq := self._first(h)) is not None), default=None)
+
+    def note(self, hashes: Sequence[int | None], seqs: Sequence[int]) -> None:
+        """Rows just stored: their column's hashes (None for NULL) and seqs."""
+        noted = self._noted
+        for h, seq in zip(hashes, seqs, strict=True):
+            if h is None:
+                continue
+            first = self._first(h) if self._hashes is not None else noted.get(h)
+            if first is None or seq < first:
+                noted[h] = seq
+
+    def _first(self, h: int) -> int | None:
+        hashes = self._hashes
+        assert hashes is not None
+        i = bisect_left(hashes, h)
+        loaded = self._seqs[i] if i < len(hashes) and hashes[i] == h else None
+        noted = self._noted.get(h)
+        if noted is None or (loaded is not None and loaded <= noted):
+            return loaded
+        return noted
+
+    def _ready(self, con: Any) -> None:
+        if self._hashes is None or len(self._noted) > max(REBUILD_MIN, len(self._hashes) // 4):
+            self._load(con)
+
+    def _load(self, con: Any) -> None:
+        """Every stored hash and its first seq, grouped and sorted by DuckDB and copied out of
+        Arrow's buffers: at a million rows lists of Python ints would cost 60 MB and seconds."""
+        table = con.sql(
+            f"SELECT {hashed(self.column)} AS h, min(seq) AS s FROM {self.table}"
+            f" WHERE {self.column} IS NOT NULL GROUP BY h ORDER BY h").to_arrow_table()
+        # 32 and 64 bits wide wherever CPython runs on 64-bit Linux, macOS and Windows
+        self._hashes = _copied("I", table.column("h"))
+        self._seqs = _copied("q", table.column("s"))
+        self._noted = {}
+
+
+def _copied(typecode: str, column: Any) -> array[int]:
+    """An Arrow column without nulls as an ``array`` of the same width."""
+    values = column.combine_chunks()
+    copied = array(typecode)
+    if len(values):
+        width = copied.itemsize
+        start = values.offset * width
+        copied.frombytes(memoryview(values.buffers()[1])[start:start + len(values) * width])
+    return copied
+
+
+def hashes_of(con: Any, lists: list[list[str]]) -> list[list[int]]:
+    """DuckDB's hashes of several lists of values in one statement: a statement costs about a
+    millisecond however few values it hashes, and a live pass looks up calls and spans."""
+    wanted = [values for values in lists if values]
+    hashed_lists = iter(con.execute(
+        "SELECT " + ", ".join(f"[{hashed('v')} for v in ?::VARCHAR[]]" for _ in wanted),
+        wanted).fetchall()[0] if wanted else ())
+    return [next(hashed_lists) if values else [] for values in lists]

@@ -1,0 +1,106 @@
+"""The store's in-memory answer to "from which row on may this value be stored?" must never
+be past a stored row holding it (a merge would be missed and the call doubled, or a trace's
+span left out of its row); an earlier answer, or a yes to a new value, only costs a longer
+read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from llmview.core import first_seqs
+from llmview.core.first_seqs import FirstSeqs, hashed, hashes_of
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "keys.duckdb"))
+    con.execute("CREATE TABLE t (k VARCHAR, seq BIGINT)")
+    # seqs 0..4999, 'stored:i' at seq i, and again at 10000 + i for every tenth
+    con.execute("INSERT INTO t SELECT 'stored:' || i, i FROM range(5000) r(i)")
+    con.execute("INSERT INTO t SELECT 'stored:' || i, 10000 + i FROM range(0, 5000, 10) r(i)")
+    con.execute("INSERT INTO t VALUES (NULL, 20000)")
+    return con
+
+
+def find(firsts: FirstSeqs, con: duckdb.DuckDBPyConnection,
+         values: list[str]) -> tuple[list[str], int | None]:
+    return firsts.find(con, values, hashes_of(con, [values])[0])
+
+
+def test_stored_values_are_found_from_their_first_row(con: duckdb.DuckDBPyConnection) -> None:
+    firsts = FirstSeqs("t", "k")
+    stored = [f"stored:{i}" for i in range(700, 5000, 7)]
+    new = [f"new:{i}" for i in range(1000)]
+    assert find(firsts, con, stored + new) == (stored, 700)
+    assert find(firsts, con, ["stored:4990"]) == (["stored:4990"], 4990)
+    assert find(firsts, con, new) == ([], None)
+
+
+def test_rows_noted_are_found_from_then_on(con: duckdb.DuckDBPyConnection) -> None:
+    firsts = FirstSeqs("t", "k")
+    assert find(firsts, con, ["new:1"]) == ([], None)
+    values = ["new:1", "new:2", "stored:3"]
+    firsts.note(hashes_of(con, [values])[0], [30001, 30002, 30003])
+    firsts.note([None], [30004])  # a NULL is not a value
+    assert find(firsts, con, ["new:2", "new:3"]) == (["new:2"], 30002)
+    assert find(firsts, con, ["stored:3"]) == (["stored:3"], 3)  # the earlier row still counts
+
+
+def test_an_empty_table_holds_nothing(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM t")
+    assert find(FirstSeqs("t", "k"), con, ["stored:1", "x"]) == ([], None)
+
+
+def test_many_values_noted_are_loaded_again_from_the_table(
+        con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The noted hashes are folded into the loaded ones by reading the table again; rows the
+    # caller stored meanwhile are found as before, rows it did not store are not.
+    monkeypatch.setattr(first_seqs, "REBUILD_MIN", 100)
+    firsts = FirstSeqs("t", "k")
+    added = [f"added:{i}" for i in range(2000)]
+    find(firsts, con, ["stored:1"])  # loads
+    firsts.note(hashes_of(con, [added])[0], range(40000, 42000))
+    con.execute("INSERT INTO t SELECT unnest(?::VARCHAR[]), 40000 + unnest(range(1500))",
+                [added[:1500]])
+    assert find(firsts, con, ["stored:3"]) == (["stored:3"], 3)  # loads again: 2000 > 5000 / 4
+    assert find(firsts, con, added) == (added[:1500], 40000)
+
+
+def test_hashes_match_those_of_the_stored_rows(con: duckdb.DuckDBPyConnection) -> None:
+    # The store notes what comes back from its inserts (SQL) and looks up hashes of Python
+    # strings: both must be the same function, NULL having none.
+    values = ["stored:1", "ünïcode", ""]
+    from_sql = con.execute(f"SELECT list({hashed('v')}) FROM unnest(?::VARCHAR[]) u(v)",
+                           [values]).fetchone()[0]
+    assert hashes_of(con, [values, [], ["x"]])[:2] == [from_sql, []]
+    assert con.execute(f"SELECT {hashed('NULL::VARCHAR')}").fetchone()[0] is None
+
+
+def test_since_is_the_least_first_seq_of_the_hashes_held(
+        con: duckdb.DuckDBPyConnection) -> None:
+    firsts = FirstSeqs("t", "k")
+    hashes = hashes_of(con, [["stored:40", "stored:9", "nope"]])[0]
+    assert firsts.since(con, hashes) == 9
+    assert firsts.since(con, hashes[2:]) is None
+
+
+class Counting:
+    """A connection that counts the statements run through it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.statements = con, 0
+
+    def execute(self, *args: object) -> duckdb.DuckDBPyConnection:
+        self.statements += 1
+        return self.con.execute(*args)
+
+
+def test_lists_are_hashed_in_one_statement(con: duckdb.DuckDBPyConnection) -> None:
+    counting = Counting(con)
+    assert [len(h) for h in hashes_of(counting, [["a", "b"], [], ["c"]])] == [2, 0, 1]
+    assert counting.statements == 1
+    assert hashes_of(counting, [[], []]) == [[], []]
+    assert counting.statements == 1

@@ -17,6 +17,7 @@ from .sources import discover, read_range
 from .store import (
     Opened,
     Store,
+    StoreError,
     is_damage,
     is_out_of_memory,
     open_index,
@@ -135,18 +136,21 @@ class Index:
             try:
                 return self.indexer.refresh(changed=changed, final=final, on_batch=on_batch)
             except Exception as exc:
+                if is_out_of_memory(exc):
+                    raise out_of_memory_error(exc, indexing=True) from exc
                 if not is_damage(exc):
                     raise
                 self._replace_damaged(exc, generation)
             return self.indexer.refresh(final=final, on_batch=on_batch)
 
     def watch(self, on_change: Callable[[RefreshResult], None], stop: threading.Event, *,
-              poll: bool = False) -> None:
+              poll: bool = False, on_error: Callable[[StoreError], None] | None = None) -> None:
         """Tail the paths until ``stop`` is set (blocking: run it on a thread of its own);
-        ``on_change`` is called on that thread."""
+        ``on_change`` and ``on_error`` are called on that thread (see ``ingest.watch``)."""
         from .ingest import watch
 
-        watch(self.paths, self.refresh, on_change, stop, poll=poll, idle=self.checkpoint)
+        watch(self.paths, self.refresh, on_change, stop, poll=poll, idle=self.checkpoint,
+              on_error=on_error)
 
     def checkpoint(self) -> None:
         """Fold what the write-ahead log holds into the index file. DuckDB does it inside

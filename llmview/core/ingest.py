@@ -33,7 +33,7 @@ from .sources import (
     read_new,
     sniff_kind,
 )
-from .store import Batch, Store, Where
+from .store import Batch, Store, StoreError, Where
 
 BATCH_LINES = 20_000
 RESCAN_SECONDS = 2.0
@@ -252,14 +252,18 @@ class Indexer:
 
 def watch(paths: list[str], refresh: Callable[..., RefreshResult],
           on_change: Callable[[RefreshResult], None], stop: threading.Event, *,
-          poll: bool = False, idle: Callable[[], None] | None = None) -> None:
+          poll: bool = False, idle: Callable[[], None] | None = None,
+          on_error: Callable[[StoreError], None] | None = None) -> None:
     """Run ``refresh`` whenever watchfiles reports a change under ``paths``, on the changed
     paths, until ``stop`` is set; a full pass at least every ``RESCAN_SECONDS`` finds what a
     report missed (a file quiet with a half-written last line, a copy past its grace, a file
     in a directory made since) and runs when nothing changed. Call ``on_change`` (on this
     thread) after passes that added lines, and ``idle`` after a pass that found nothing new
     when nothing had changed for ``RESCAN_SECONDS`` (the logs went quiet). The pass is the
-    caller's, so that the façade's locking and recovery apply to it.
+    caller's, so that the façade's locking and recovery apply to it. A pass the index could
+    not store (out of memory, disk full: a ``StoreError``; its transaction rolled back, so
+    nothing is lost) goes to ``on_error`` and tailing goes on: the next change or rescan
+    reads the same lines again. Without ``on_error`` it ends the watch.
 
     Blocking, for a thread of its own: an event loop between the watcher and the pass (as
     with ``awatch``) made every pass wait for the loop's turn, behind whatever the UI was
@@ -282,6 +286,11 @@ def watch(paths: list[str], refresh: Callable[..., RefreshResult],
             result = refresh(changed=changed)
         except SourceError:
             continue  # a path vanished for a moment (rotation); the next pass sees it
+        except StoreError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
         if result.changed:
             on_change(result)
         elif not reported and idle is not None:

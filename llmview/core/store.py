@@ -145,14 +145,20 @@ def is_damage(exc: BaseException) -> bool:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """DuckDB could not get memory within its limit for a query or a write."""
+    """DuckDB could not get memory within its limit for a query or a write (a COMMIT that
+    could not reports it as a failed commit)."""
     import duckdb
 
-    return isinstance(exc, duckdb.OutOfMemoryException)
+    return isinstance(exc, duckdb.OutOfMemoryException) or (
+        isinstance(exc, duckdb.TransactionException) and "could not allocate" in str(exc))
 
 
-def out_of_memory_error(exc: BaseException) -> StoreError:
-    """What to tell the user when DuckDB had no memory left within its limit for a query."""
+def out_of_memory_error(exc: BaseException, *, indexing: bool = False) -> StoreError:
+    """What to tell the user when DuckDB had no memory left within its limit for a query, or
+    for a pass over the logs (nothing of which was stored: it is read again next time)."""
+    if indexing:
+        return StoreError(f"the index ran out of memory storing new lines ({first_line(exc)}); "
+                          "nothing was lost: they are read again on the next pass")
     return StoreError(f"the index ran out of memory for a query ({first_line(exc)}); "
                       "narrow it and try again")
 

@@ -13,7 +13,7 @@ import functools
 import gc
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -142,15 +142,38 @@ class LlmviewApp(App[None]):
             return
         loop = asyncio.get_running_loop()
 
-        def changed(_result: Any) -> None:  # on the tailing thread: hand over, never wait
+        def on_loop(callback: Callable[..., None], *args: Any) -> None:
+            """From the tailing thread: hand over, never wait."""
             with contextlib.suppress(RuntimeError):  # the loop closed: the app has ended
-                loop.call_soon_threadsafe(self._mark_dirty)
+                loop.call_soon_threadsafe(callback, *args)
 
         try:
-            await asyncio.to_thread(self.index.watch, changed, self._stop, poll=self.poll)
+            await asyncio.to_thread(self.index.watch, lambda _: on_loop(self._tailed),
+                                    self._stop, poll=self.poll,
+                                    on_error=lambda exc: on_loop(self._tail_failed, exc))
         except Exception as exc:  # noqa: BLE001
             status.state = "error"
             notify_literally(self, f"tailing stopped: {exc}", "error")
+
+    def _tailed(self) -> None:
+        """A pass stored new lines: after failed ones, the status says so again."""
+        if not self.is_running:
+            return
+        status = self.query_one(StatusBar)
+        if status.state == "error":
+            status.state = "paused" if self.paused else "live"
+            notify_literally(self, "tailing caught up again", "information")
+        self._mark_dirty()
+
+    def _tail_failed(self, exc: Exception) -> None:
+        """A pass could not be stored; tailing goes on and reads its lines again. Said once
+        until a pass succeeds, not at every retry."""
+        if not self.is_running:
+            return
+        status = self.query_one(StatusBar)
+        if status.state != "error":
+            status.state = "error"
+            notify_literally(self, f"new lines not stored yet: {exc}", "error")
 
     def _progress(self, p: Progress, started: float) -> None:
         status = self.query_one(StatusBar)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from llmview.core.index import Index
+from llmview.core.store import StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_NAME = "llm_logs_2026-11-20.jsonl"  # seed 003's daily request/response log
@@ -122,7 +123,8 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 15.0, what: str
 
 
 @contextmanager
-def watching(index: Index, *, poll: bool = False) -> Iterator[None]:
+def watching(index: Index, *, poll: bool = False,
+             on_error: Callable[[StoreError], None] | None = None) -> Iterator[None]:
     """``Index.watch`` running on a thread of its own, as the app runs it; stopped (and any
     error it raised re-raised) on exit."""
     stop = threading.Event()
@@ -130,7 +132,7 @@ def watching(index: Index, *, poll: bool = False) -> Iterator[None]:
 
     def run() -> None:
         try:
-            index.watch(lambda _result: None, stop, poll=poll)
+            index.watch(lambda _result: None, stop, poll=poll, on_error=on_error)
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             state["error"] = exc
 

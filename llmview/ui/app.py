@@ -33,7 +33,7 @@ from .panes.sessions import SessionsPane
 from .panes.traces import TracesPane
 from .safe import notify_literally
 from .screens.help import HelpScreen
-from .store_errors import shows_store_errors
+from .store_errors import index_worker
 from .throttle import Throttle
 from .widgets.status_bar import StatusBar
 
@@ -199,8 +199,7 @@ class LlmviewApp(App[None]):
         if data_changed is not None:
             data_changed()
 
-    @work(thread=True, exclusive=True, group="counts")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="counts")
     def _update_counts(self) -> None:
         counts = self.index.counts()
         self.call_from_thread(self._show_counts, counts)
@@ -266,8 +265,7 @@ class LlmviewApp(App[None]):
         pane = self.query_one("#requests-pane", RequestsPane)
         self._export(pane.query_text)
 
-    @work(thread=True, exclusive=True, group="export")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="export")
     def _export(self, query: str) -> None:
         from ..export import export_calls
 

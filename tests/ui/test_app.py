@@ -325,3 +325,43 @@ async def test_a_query_the_index_has_no_memory_for_is_shown_and_the_app_goes_on(
         assert app.is_running
         shown = [n for n in app._notifications if "ran out of memory" in n.message]
         assert len(shown) == 1 and shown[0].severity == "error"
+
+
+async def test_a_pass_without_memory_is_said_once_and_tailing_goes_on(tmp_path: Path) -> None:
+    """A 20-minute soak's indexer pass failed to commit for want of memory, and tailing ended
+    for the session; now the error is shown once, the pass is read again, and the status
+    comes back when it is stored."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "app.jsonl"
+    log.write_text("".join(interaction(n, f"question {n}") for n in range(50)))
+    index = Index.open([str(logs)], index_path=str(tmp_path / "index.duckdb"))
+    app = LlmviewApp(index, Masker(key=b"k" * 32), watch=True)
+
+    def shown(text: str) -> list:
+        return [n for n in app._notifications if text in n.message]
+
+    async def until(done) -> None:
+        for _ in range(100):
+            if done():
+                return
+            await pilot.pause(0.1)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, 0.8)
+        index.checkpoint()
+        index.opened.con.execute("SET memory_limit = '100KB'")
+        for n in (50, 51):  # two passes fail
+            with log.open("a") as handle:
+                handle.write(interaction(n, f"question {n}"))
+            await pilot.pause(2.5)
+        status = app.query_one("#status")
+        failed = shown("new lines not stored yet")
+        assert len(failed) == 1 and failed[0].severity == "error", failed
+        assert "ran out of memory" in failed[0].message and status.state == "error"
+        index.opened.con.execute("SET memory_limit = '160MB'")
+        with log.open("a") as handle:
+            handle.write(interaction(52, "question 52"))
+        await until(lambda: shown("caught up again"))
+        assert app.is_running and status.state == "live"
+        assert index.count() == 53

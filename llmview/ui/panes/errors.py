@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,7 +21,7 @@ from ...core.index import Index
 from .. import format as fmt
 from ..messages import OpenCall, OpenTrace, SearchCalls
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.paged_table import Column, PagedTable, Row
 
 REFRESH_INTERVAL = 2.0  # each refresh classifies every failure again
@@ -174,8 +174,7 @@ class ErrorsPane(Vertical):
         self._stale = False
         self._load(self.sort)
 
-    @work(thread=True, exclusive=True, group="error-groups")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="error-groups")
     def _load(self, sort: str) -> None:
         groups = self.index.error_groups(sort=sort)
         self.app.call_from_thread(self._loaded, groups, sort)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -26,7 +26,7 @@ from ...core.pricing import PriceBook, default_price_book
 from .. import format as fmt
 from ..messages import SearchCalls
 from ..safe import notify_literally, safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.bar_chart import BarChart
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
@@ -235,8 +235,7 @@ class MetricsPane(Vertical):
         if max(8, (self.size.width - 4) // 2) != self._buckets:
             self._reload_charts()
 
-    @work(thread=True, exclusive=True, group="metrics-charts")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="metrics-charts")
     def _load_charts(self, view: MetricsView, buckets: int) -> None:
         series = view.series(buckets)
         unpriced = view.unpriced(UNPRICED_LISTED + 1)

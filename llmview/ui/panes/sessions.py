@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.timer import Timer
 
@@ -21,7 +21,7 @@ from ...core.index import Index
 from .. import format as fmt
 from ..messages import OpenSession
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.paged_table import Column, PagedTable, Row
 from ..widgets.query_bar import QueryBar
 from .list_pane import ListPane
@@ -130,8 +130,7 @@ class SessionsPane(ListPane):
         self._timer = None
         self._maybe_rebuild()
 
-    @work(thread=True, group="sessions-rebuild")
-    @shows_store_errors
+    @index_worker(group="sessions-rebuild")
     def _rebuild(self) -> None:
         started = time.monotonic()
         changed = self.index.sessions.refresh()

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -25,7 +24,7 @@ from ...core.index import JSON_COLUMNS
 from ...core.reproduce import reproduce_snippet
 from ..messages import OpenTrace
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.call_header import CallHeader
 from ..widgets.chat_message import ChatMessage, tool_calls_of
 from ..widgets.field_table import FieldTable, Row
@@ -117,8 +116,7 @@ class CallScreen(Screen[None]):
         a second sink's copy adding fields), so the view follows what the index now holds."""
         self._check_for_changes()
 
-    @work(thread=True, exclusive=True, group="call-check")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="call-check")
     def _check_for_changes(self) -> None:
         if repr(self.app.index.call_row(self.key)) != self._shown:
             self.app.call_from_thread(self._recompose_keeping_tab)

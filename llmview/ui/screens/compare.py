@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -24,7 +24,7 @@ from textual.widgets import Footer, Static
 from ...core.formats.messages import plain_text
 from ...core.waterfall import duration_label
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.long_text import long_text
 from ..widgets.masked_static import MaskedStatic
 from ..widgets.paged_table import Column, PagedTable, Row
@@ -172,8 +172,7 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="compare")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="compare")
     def _load(self) -> None:
         rows = self.load()
         self.app.call_from_thread(self._loaded, rows)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,7 +20,7 @@ from textual.widgets import Footer, Static
 from ...core.thread import Thread, thread_json
 from .. import format as fmt
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.call_header import flow
 from ..widgets.thread_view import ThreadLayout, ThreadView, layout_thread
 
@@ -94,8 +93,7 @@ class SessionScreen(Screen[None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="session-thread")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="session-thread")
     def _load(self) -> None:
         """Read and lay out the thread here: both take a while for a long session (the layout
         is made for the width the view will have, the screen's less its scrollbar)."""

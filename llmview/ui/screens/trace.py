@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,7 +21,7 @@ from ...core.waterfall import duration_label
 from .. import format as fmt
 from ..messages import OpenCall, SearchCalls
 from ..safe import safe_text
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 from ..widgets.span_detail import SpanDetail
 from ..widgets.waterfall import CRITICAL_MARK, Waterfall
 
@@ -107,8 +107,7 @@ class TraceScreen(Screen[None]):
 
     # --- loading --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="trace-load", description="trace")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="trace-load", description="trace")
     def _load(self) -> None:
         """The tree first (what is drawn), then the figures the header and Enter need. New
         rows elsewhere in the index leave a big trace alone: it is rebuilt only when its own
@@ -156,8 +155,7 @@ class TraceScreen(Screen[None]):
         node = event.node
         self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._fetch_detail(node))
 
-    @work(thread=True, exclusive=True, group="span-detail", description="span detail")
-    @shows_store_errors
+    @index_worker(exclusive=True, group="span-detail", description="span detail")
     def _fetch_detail(self, node: SpanNode | None) -> None:
         if node is None:
             return

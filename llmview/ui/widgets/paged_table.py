@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from rich.segment import Segment
 from rich.text import Text
-from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -21,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..store_errors import shows_store_errors
+from ..store_errors import index_worker
 
 PAGE_ROWS = 100
 MAX_CACHED_PAGES = 64
@@ -185,8 +184,7 @@ class PagedTable(ScrollView, can_focus=True):
         if not self._together:
             self.refresh()  # placeholders; old rows standing in look the same until replaced
 
-    @work(thread=True, group="table-count")
-    @shows_store_errors
+    @index_worker(group="table-count")
     def _count(self, generation: int) -> None:
         if self.source is None:
             return
@@ -230,8 +228,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._loading.add(page_no)
         self._load_page(self._generation, page_no)
 
-    @work(thread=True, group="table-page")
-    @shows_store_errors
+    @index_worker(group="table-page")
     def _load_page(self, generation: int, page_no: int) -> None:
         if self.source is None:
             return

@@ -267,11 +267,13 @@ class Store:
         self._saving: list[FileState] = []  # saved by the open transaction
 
     def _max_seq(self) -> int:
-        row = self.con.execute(
+        """Fetched to the end: DuckDB 2 refuses ``con.sql`` (``FirstSeqs`` loads with it) on
+        a connection whose last result was left unfinished, as ``fetchone`` leaves it."""
+        [(seq,)] = self.con.execute(
             "SELECT max(s) FROM (SELECT max(seq) s FROM calls UNION ALL SELECT max(seq) FROM spans"
             " UNION ALL SELECT max(seq) FROM events UNION ALL SELECT max(seq) FROM problems)"
-        ).fetchone()
-        return int(row[0] or 0)
+        ).fetchall()
+        return int(seq or 0)
 
     def file_states(self) -> list[FileState]:
         """Every file's state as committed, in file id order.

@@ -26,8 +26,11 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-REBUILD_MIN = 65_536  # hashes noted since the last load; beyond max(this, a quarter of the
-# loaded ones), they are loaded again from the table, so the dict of noted ones stays small
+# Hashes noted since the last load; beyond this many, all are loaded again from the table. A
+# fixed number: a dict entry of two Python ints costs about 100 bytes, and a quarter of the
+# loaded ones (the rule before) grew with the index, to some 45 MB over five columns at 620k
+# calls. A load reads the whole column: 0.2 s for calls' keys at 620k calls (bench/soak.py).
+REBUILD_AT = 65_536
 
 
 def hashed(column: str) -> str:
@@ -80,7 +83,7 @@ class FirstSeqs:
         return noted
 
     def _ready(self, con: Any) -> None:
-        if self._hashes is None or len(self._noted) > max(REBUILD_MIN, len(self._hashes) // 4):
+        if self._hashes is None or len(self._noted) > REBUILD_AT:
             self._load(con)
 
     def _load(self, con: Any) -> None:

@@ -56,17 +56,18 @@ def test_an_empty_table_holds_nothing(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_many_values_noted_are_loaded_again_from_the_table(
         con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The noted hashes are folded into the loaded ones by reading the table again; rows the
-    # caller stored meanwhile are found as before, rows it did not store are not.
-    monkeypatch.setattr(first_seqs, "REBUILD_MIN", 100)
+    # The noted hashes are folded into the loaded ones by reading the table again, after a
+    # fixed number (not one that grows with the table: 1,100 is less than a quarter of the
+    # 5,500 loaded); rows the caller stored meanwhile are found as before, others are not.
+    monkeypatch.setattr(first_seqs, "REBUILD_AT", 1000)
     firsts = FirstSeqs("t", "k")
-    added = [f"added:{i}" for i in range(2000)]
+    added = [f"added:{i}" for i in range(1100)]
     find(firsts, con, ["stored:1"])  # loads
-    firsts.note(hashes_of(con, [added])[0], range(40000, 42000))
-    con.execute("INSERT INTO t SELECT unnest(?::VARCHAR[]), 40000 + unnest(range(1500))",
-                [added[:1500]])
-    assert find(firsts, con, ["stored:3"]) == (["stored:3"], 3)  # loads again: 2000 > 5000 / 4
-    assert find(firsts, con, added) == (added[:1500], 40000)
+    firsts.note(hashes_of(con, [added])[0], range(40000, 41100))
+    con.execute("INSERT INTO t SELECT unnest(?::VARCHAR[]), 40000 + unnest(range(800))",
+                [added[:800]])
+    assert find(firsts, con, ["stored:3"]) == (["stored:3"], 3)  # loads again: 1100 > 1000
+    assert find(firsts, con, added) == (added[:800], 40000)
 
 
 def test_hashes_match_those_of_the_stored_rows(con: duckdb.DuckDBPyConnection) -> None:

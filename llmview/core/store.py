@@ -27,10 +27,10 @@ from .touched_traces import (
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # An index on disk can spill and re-read; without a limit DuckDB caches up to 80% of the
 # machine's memory, so a viewer left tailing grew by hundreds of MB (bench/soak.py). The rest
-# of the app holds about 300 MB while tailing, and DuckDB does fill its limit at times (a
-# soak's peak was 553 MB with 256 MB here): 160 MB keeps the whole under 500 MB. Searches and
-# metrics on 1M lines are no slower with 128 MB than with 256 (bench/scale.py's queries).
-FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "160MB"}
+# of the app holds 300-350 MB while tailing a 1M-line index, and DuckDB fills its limit: 128
+# MB kept a 5-minute soak on that index at 476 MB at most, where 160 MB reached 514. Searches
+# and metrics on 1M lines are no slower with 128 MB than with 256 (bench/scale.py's queries).
+FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "128MB"}
 PREVIEW_CHARS = 160
 IN_LIST_MAX = 2048  # values in one IN list of parameters; a longer list is one array parameter
 # The columns whose rows the store looks up, by table (first_seqs.py says how).

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llmview.core.index import Index
-from llmview.core.store import StoreError
+from llmview.core.store import FILE_CONFIG, StoreError
 
 from ._harness import LOG_NAME, assert_exactly_once, pairs, wait_until, watching
 
@@ -28,7 +28,7 @@ def test_tailing_survives_a_pass_without_memory_and_stores_its_lines_later(
         with log.open("a") as handle:
             handle.write(pairs(ids[100:200]))
         wait_until(lambda: bool(errors), what="the pass that had no memory")
-        index.opened.con.execute("SET memory_limit = '160MB'")
+        index.opened.con.execute(f"SET memory_limit = '{FILE_CONFIG['memory_limit']}'")
         with log.open("a") as handle:
             handle.write(pairs(ids[200:]))
         wait_until(lambda: index.count() == 300, what="every line once memory was back")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmview.core.index import Index
-from llmview.core.store import StoreError
+from llmview.core.store import FILE_CONFIG, StoreError
 
 CALLS = 3000  # enough rows that a scan pins a whole 256 KB block
 
@@ -36,7 +36,7 @@ def test_a_query_without_memory_is_one_clear_error(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "ran out of memory" in message and "narrow it" in message
     assert "\n" not in message  # one line, not DuckDB's list of settings to try
-    index.opened.con.execute("SET memory_limit = '160MB'")
+    index.opened.con.execute(f"SET memory_limit = '{FILE_CONFIG['memory_limit']}'")
     assert index.count("question") == CALLS
     index.close()
 

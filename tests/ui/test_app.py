@@ -8,6 +8,7 @@ from pathlib import Path
 
 from llmview.core.index import Index
 from llmview.core.pii import Masker
+from llmview.core.store import FILE_CONFIG
 from llmview.ui.app import COUNTS_INTERVAL, LlmviewApp
 from llmview.ui.panes.requests import RequestsPane
 from llmview.ui.widgets.paged_table import PagedTable
@@ -321,7 +322,7 @@ async def test_a_query_the_index_has_no_memory_for_is_shown_and_the_app_goes_on(
             await pilot.pause(0.1)
             if any("ran out of memory" in n.message for n in app._notifications):
                 break
-        index.opened.con.execute("SET memory_limit = '160MB'")
+        index.opened.con.execute(f"SET memory_limit = '{FILE_CONFIG['memory_limit']}'")
         assert app.is_running
         shown = [n for n in app._notifications if "ran out of memory" in n.message]
         assert len(shown) == 1 and shown[0].severity == "error"
@@ -359,7 +360,7 @@ async def test_a_pass_without_memory_is_said_once_and_tailing_goes_on(tmp_path: 
         failed = shown("new lines not stored yet")
         assert len(failed) == 1 and failed[0].severity == "error", failed
         assert "ran out of memory" in failed[0].message and status.state == "error"
-        index.opened.con.execute("SET memory_limit = '160MB'")
+        index.opened.con.execute(f"SET memory_limit = '{FILE_CONFIG['memory_limit']}'")
         with log.open("a") as handle:
             handle.write(interaction(52, "question 52"))
         await until(lambda: shown("caught up again"))

@@ -8,8 +8,10 @@ on calls' key, trace id and request id and on spans', a 20-minute soak (``bench/
 out of the index's 160 MB at 650k calls, its ART memory growing by 0.28 MB every thousand
 calls; DuckDB alone did the same at 700k rows with three VARCHAR ARTs. Rows are appended in
 ``seq`` order and DuckDB keeps each row group's least and greatest ``seq``, so a range on
-``seq`` skips the row groups stored before the first row with the value: the rows a live pass
-looks up are recent, and it reads the last row group or two. This costs 12 bytes a distinct
+``seq`` skips the row groups stored before the first row with the value. One bound serves all
+the values of a statement, so one old value makes it read further: replaying a soak's logs
+(``bench/passes.py``, 151k calls), a pass's span merges reached back a median 3k seqs and its
+calls' merges 74k (p90 203k), the traces it summarized 12k. This costs 12 bytes a distinct
 hash, in this process's memory.
 
 A hash held is a value that may be stored (a false match is about one in a thousand at four
@@ -24,7 +26,9 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+Value = TypeVar("Value")
 
 # Hashes noted since the last load; beyond this many, all are loaded again from the table. A
 # fixed number: a dict entry of two Python ints costs about 100 bytes, and a quarter of the
@@ -48,8 +52,8 @@ class FirstSeqs:
         self._seqs: array[int] = array("q")
         self._noted: dict[int, int] = {}
 
-    def find(self, con: Any, values: Sequence[str], hashes: Sequence[int]
-             ) -> tuple[list[str], int | None]:
+    def find(self, con: Any, values: Sequence[Value], hashes: Sequence[int]
+             ) -> tuple[list[Value], int | None]:
         """The values that may be stored, and the least seq at which any of them may be
         (None: none is stored)."""
         self._ready(con)
@@ -59,8 +63,8 @@ class FirstSeqs:
 
     def since(self, con: Any, hashes: Iterable[int]) -> int | None:
         """The least seq at which a row may hold a value of one of ``hashes``."""
-        self._ready(con)
-        return min((seq for h in hashes if (seq := self._first(h)) is not None), default=None)
+        held = list(hashes)
+        return self.find(con, held, held)[1]
 
     def note(self, hashes: Sequence[int | None], seqs: Sequence[int]) -> None:
         """Rows just stored: their column's hashes (None for NULL) and seqs."""

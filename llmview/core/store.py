@@ -32,6 +32,7 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
 # and metrics on 1M lines are no slower with 128 MB than with 256 (bench/scale.py's queries).
 FILE_CONFIG = {**DUCKDB_CONFIG, "memory_limit": "128MB"}
 PREVIEW_CHARS = 160
+CLUSTER_GAP = 65_536  # seqs between two keys' rows read apart rather than in one range
 IN_LIST_MAX = 2048  # values in one IN list of parameters; a longer list is one array parameter
 # The columns whose rows the store looks up, by table (first_seqs.py says how).
 LOOKED_UP = {"calls": ("key", "trace_id", "request_id"), "spans": ("span_id", "trace_id")}
@@ -399,35 +400,34 @@ class Store:
         for (merge, table), values, hashes in zip(tables, keys, hashes_of(self.con, keys),
                                                   strict=True):
             if table.num_rows:
-                maybe, since = self._firsts[merge.table, merge.lookup].find(
-                    self.con, values, hashes)
-                stored = self._take_stored(merge, table, maybe, since)
+                maybe = self._firsts[merge.table, merge.lookup].find(self.con, values, hashes)
+                stored = [row for keys, first, last in _clustered(maybe)
+                          for row in self._take_stored(merge, table, keys, first, last)]
                 traces |= self._insert_noted(merge.table,
                                              merge.into(stored, table) if stored else table)
         return traces
 
-    def _take_stored(self, merge: Merge, batch: Any, values: list[str],
-                     since: int | None) -> list[dict[str, Any]]:
+    def _take_stored(self, merge: Merge, batch: Any, values: list[str], first: int,
+                     last: int) -> list[dict[str, Any]]:
         """The stored rows that share a key with the batch, deleted from the table (the
-        caller inserts them again, merged) in one statement. ``values``: the batch's lookup
-        keys that may be stored, from ``since`` on (``FirstSeqs``).
+        caller inserts them again, merged) in one statement. ``values``: lookup keys of the
+        batch that may be stored, between seqs ``first`` and ``last`` (``FirstSeqs``).
 
         A tail pass brings mostly new keys, and a stored row it does bring is usually recent,
         so the read skips all but the last row groups. An UPDATE joined to the batch, or any
         anti-join, reads the whole table, and so a pass grew with the index (``bench/soak.py``:
         23 ms at 40k calls, 33 ms at 80k; 350 ms for 100 rows spread over 90k calls)."""
-        if not values or since is None:
-            return []
         where, params = _in_list(merge.lookup, values)
+        bounds = [first, last, *params]
         if merge.keys == (merge.lookup,):
             return self._rows(self.con.execute(
-                f"DELETE FROM {merge.table} WHERE seq >= ? AND {where} RETURNING *",
-                [since, *params]))
+                f"DELETE FROM {merge.table} WHERE seq BETWEEN ? AND ? AND {where} RETURNING *",
+                bounds))
         keys = ", ".join(merge.keys)
         arrow_rows = batch.select(list(merge.keys))  # noqa: F841 - read by name (see _insert)
         return self._rows(self.con.execute(
-            f"DELETE FROM {merge.table} WHERE seq >= ? AND {where} AND ({keys}) IN"
-            f" (SELECT ({keys}) FROM arrow_rows) RETURNING *", [since, *params]))
+            f"DELETE FROM {merge.table} WHERE seq BETWEEN ? AND ? AND {where} AND ({keys}) IN"
+            f" (SELECT ({keys}) FROM arrow_rows) RETURNING *", bounds))
 
     def _insert_noted(self, name: str, table: Any) -> dict[str, int]:
         """``_insert`` for a table whose rows are looked up: the hashes of the looked-up
@@ -564,6 +564,22 @@ class Store:
             f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE seq >= ? AND"
             f" {in_requested}) SELECT DISTINCT request_id FROM r WHERE origin = 'log'",
             [since, *params]).fetchall()}
+
+
+def _clustered(ranges: list[tuple[str, int, int]]) -> list[tuple[list[str], int, int]]:
+    """Keys with the seqs their rows may lie between, gathered into as few reads as cover
+    them without reading far between: one lower bound for all of a pass's keys read from its
+    oldest (a batch's results merged into requests written long before) to the last row, and a
+    pass's calls merges reached back a median 74k seqs (``bench/passes.py``)."""
+    clusters: list[tuple[list[str], int, int]] = []
+    for key, first, last in sorted(ranges, key=lambda r: r[1]):
+        if clusters and first <= clusters[-1][2] + CLUSTER_GAP:
+            keys, low, high = clusters[-1]
+            keys.append(key)
+            clusters[-1] = (keys, low, max(high, last))
+        else:
+            clusters.append(([key], first, last))
+    return clusters
 
 
 def _in_list(column: str, values: list[Any]) -> tuple[str, list[Any]]:

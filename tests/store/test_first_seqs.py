@@ -27,7 +27,9 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 def find(firsts: FirstSeqs, con: duckdb.DuckDBPyConnection,
          values: list[str]) -> tuple[list[str], int | None]:
-    return firsts.find(con, values, hashes_of(con, [values])[0])
+    """The values that may be stored, and the least first seq among them."""
+    found = firsts.find(con, values, hashes_of(con, [values])[0])
+    return [value for value, _, _ in found], min((f for _, f, _ in found), default=None)
 
 
 def test_stored_values_are_found_from_their_first_row(con: duckdb.DuckDBPyConnection) -> None:
@@ -80,6 +82,18 @@ def test_hashes_match_those_of_the_stored_rows(con: duckdb.DuckDBPyConnection) -
     assert con.execute(f"SELECT {hashed('NULL::VARCHAR')}").fetchone()[0] is None
 
 
+def test_a_value_stored_twice_is_found_between_its_first_and_last_rows(
+        con: duckdb.DuckDBPyConnection) -> None:
+    # Every tenth value has a second row at 10000 + i; a rolled-back note only widens.
+    firsts = FirstSeqs("t", "k")
+    values = ["stored:20", "stored:21"]
+    assert firsts.find(con, values, hashes_of(con, [values])[0]) == [
+        ("stored:20", 20, 10020), ("stored:21", 21, 21)]
+    firsts.note(hashes_of(con, [["stored:21"]])[0], [30000])
+    assert firsts.find(con, ["stored:21"], hashes_of(con, [["stored:21"]])[0]) == [
+        ("stored:21", 21, 30000)]
+
+
 def test_since_is_the_least_first_seq_of_the_hashes_held(
         con: duckdb.DuckDBPyConnection) -> None:
     firsts = FirstSeqs("t", "k")
@@ -105,3 +119,14 @@ def test_lists_are_hashed_in_one_statement(con: duckdb.DuckDBPyConnection) -> No
     assert counting.statements == 1
     assert hashes_of(counting, [[], []]) == [[], []]
     assert counting.statements == 1
+
+
+def test_keys_far_apart_are_read_in_ranges_of_their_own() -> None:
+    # A batch's results merged into requests written long before, beside recent keys: two
+    # short reads, not one from the oldest row to the last.
+    from llmview.core.store import CLUSTER_GAP, _clustered
+
+    far = 12 + CLUSTER_GAP + 1  # past the old key's last row by more than the gap
+    assert _clustered([("new", far, far + 5), ("old", 10, 12), ("newer", far + 3, far + 9)]) == [
+        (["old"], 10, 12), (["new", "newer"], far, far + 9)]
+    assert _clustered([]) == []

@@ -401,8 +401,8 @@ class Store:
                                                   strict=True):
             if table.num_rows:
                 maybe = self._firsts[merge.table, merge.lookup].find(self.con, values, hashes)
-                stored = [row for keys, first, last in _clustered(maybe)
-                          for row in self._take_stored(merge, table, keys, first, last)]
+                stored = [row for cluster, first, last in _clustered(maybe)
+                          for row in self._take_stored(merge, table, cluster, first, last)]
                 traces |= self._insert_noted(merge.table,
                                              merge.into(stored, table) if stored else table)
         return traces
@@ -536,11 +536,11 @@ class Store:
             f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE seq >= ? AND {where}",
             [since, *params]).fetchall()]
         changed = shadow_changes(calls, spans, self._logged(span_requests(calls)))
+        first = min((c.seq for c in calls if c.key in changed), default=since)
         for shadowed in (True, False):
             keys = [key for key, now in changed.items() if now is shadowed]
             if keys:
                 in_keys, key_params = _in_list("key", keys)
-                first = min(c.seq for c in calls if c.key in changed)
                 self.con.execute(f"UPDATE calls SET shadowed = ? WHERE seq >= ? AND {in_keys}",
                                  [shadowed, first, *key_params])
         rows = trace_rows(spans, calls, changed)
@@ -567,10 +567,10 @@ class Store:
 
 
 def _clustered(ranges: list[tuple[str, int, int]]) -> list[tuple[list[str], int, int]]:
-    """Keys with the seqs their rows may lie between, gathered into as few reads as cover
-    them without reading far between: one lower bound for all of a pass's keys read from its
-    oldest (a batch's results merged into requests written long before) to the last row, and a
-    pass's calls merges reached back a median 74k seqs (``bench/passes.py``)."""
+    """Keys with the seqs their rows may lie between, grouped into reads: keys whose ranges
+    lie within ``CLUSTER_GAP`` of each other are read together, keys far apart separately. A
+    pass's old keys (a batch's results merged into requests written long before) would
+    otherwise make the read of its recent ones start back there too."""
     clusters: list[tuple[list[str], int, int]] = []
     for key, first, last in sorted(ranges, key=lambda r: r[1]):
         if clusters and first <= clusters[-1][2] + CLUSTER_GAP:

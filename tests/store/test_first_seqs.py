@@ -12,6 +12,7 @@ import pytest
 
 from llmview.core import first_seqs
 from llmview.core.first_seqs import FirstSeqs, hashed, hashes_of
+from llmview.core.store import CLUSTER_GAP, _clustered
 
 
 @pytest.fixture
@@ -124,8 +125,6 @@ def test_lists_are_hashed_in_one_statement(con: duckdb.DuckDBPyConnection) -> No
 def test_keys_far_apart_are_read_in_ranges_of_their_own() -> None:
     # A batch's results merged into requests written long before, beside recent keys: two
     # short reads, not one from the oldest row to the last.
-    from llmview.core.store import CLUSTER_GAP, _clustered
-
     far = 12 + CLUSTER_GAP + 1  # past the old key's last row by more than the gap
     assert _clustered([("new", far, far + 5), ("old", 10, 12), ("newer", far + 3, far + 9)]) == [
         (["old"], 10, 12), (["new", "newer"], far, far + 9)]

@@ -14,11 +14,11 @@ bound alone, replaying a soak's logs (``bench/passes.py``, 151k calls), a pass's
 reached back a median 74k seqs (p90 203k: a batch's results merged into requests written long
 before). This costs 20 bytes a distinct hash, in this process's memory.
 
-A hash held is a value that may be stored (a false match is about one in a thousand at four
+The table is read once, at the first lookup; from then on the store notes what it inserts. A
+hash held is a value that may be stored (a false match is about one in a thousand at four
 million values and costs a longer read); one not held is not stored, as long as every row
-reaches the table through the store, which notes what it inserts. A rolled-back batch or a
-deleted row leaves hashes and ranges that are only wider than needed: a longer read, never a
-missed row.
+reaches the table through the store. A rolled-back batch or a deleted row leaves hashes and
+ranges that are only wider than needed: a longer read, never a missed row.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from typing import Any, TypeVar
 
 Value = TypeVar("Value")
 
-# Hashes noted since the last load; beyond this many, all are loaded again from the table. A
-# fixed number: a dict entry of two Python ints costs about 100 bytes, and a quarter of the
-# loaded ones (the rule before) grew with the index, to some 45 MB over five columns at 620k
-# calls. A load reads the whole column: 0.2 s for calls' keys at 620k calls (bench/soak.py).
-REBUILD_AT = 65_536
+# New hashes are kept in a dict until there are this many, or a 32nd of those in the arrays,
+# then sorted into the arrays. A dict entry costs about 160 bytes against 20 in the arrays;
+# sorting them in costs a sort of the arrays (about 40 ms at a million hashes), so folding at
+# a fraction of their length keeps the work per hash inserted the same as the index grows.
+FOLD_AT = 8192
+FOLD_FRACTION = 32
 
 
 def hashed(column: str) -> str:
@@ -43,15 +44,15 @@ def hashed(column: str) -> str:
 
 
 class FirstSeqs:
-    """The hashes of a table column's values, sorted as loaded from the table, each with the
-    first ``seq`` holding it, plus those noted since."""
+    """The hashes of a table column's values, sorted, each with the first and last ``seq`` of
+    the rows holding it, plus hashes noted since the last fold."""
 
     def __init__(self, table: str, column: str) -> None:
         self.table, self.column = table, column
-        self._hashes: array[int] | None = None
+        self._hashes: array[int] | None = None  # None: the table is not read yet
         self._seqs: array[int] = array("q")  # the first seq of each hash
         self._lasts: array[int] = array("q")  # and the last
-        self._noted: dict[int, tuple[int, int]] = {}
+        self._noted: dict[int, tuple[int, int]] = {}  # hashes not in the arrays
 
     def find(self, con: Any, values: Sequence[Value], hashes: Sequence[int]
              ) -> list[tuple[Value, int, int]]:
@@ -67,49 +68,82 @@ class FirstSeqs:
         return min((first for _, first, _ in self.find(con, held, held)), default=None)
 
     def note(self, hashes: Sequence[int | None], seqs: Sequence[int]) -> None:
-        """Rows just stored: their column's hashes (None for NULL) and seqs."""
+        """Rows just stored: their column's hashes (None for NULL) and seqs. A hash in the
+        arrays widens its range there; a new one waits in a dict for the next fold."""
         noted = self._noted
         for h, seq in zip(hashes, seqs, strict=True):
             if h is None:
                 continue
-            held = self._range(h) if self._hashes is not None else noted.get(h)
-            if held is None:
+            i = self._at(h)
+            if i is not None:
+                self._seqs[i] = min(self._seqs[i], seq)
+                self._lasts[i] = max(self._lasts[i], seq)
+            elif (held := noted.get(h)) is None:
                 noted[h] = (seq, seq)
             elif not held[0] <= seq <= held[1]:
                 noted[h] = (min(held[0], seq), max(held[1], seq))
 
-    def _range(self, h: int) -> tuple[int, int] | None:
+    def _at(self, h: int) -> int | None:
+        """Where ``h`` is in the arrays (None before they are read: a hash noted then is
+        folded in with the rest)."""
         hashes = self._hashes
-        assert hashes is not None
+        if hashes is None:
+            return None
         i = bisect_left(hashes, h)
-        noted = self._noted.get(h)
-        if not (i < len(hashes) and hashes[i] == h):
-            return noted
-        if noted is None:
-            return self._seqs[i], self._lasts[i]
-        return min(self._seqs[i], noted[0]), max(self._lasts[i], noted[1])
+        return i if i < len(hashes) and hashes[i] == h else None
+
+    def _range(self, h: int) -> tuple[int, int] | None:
+        i = self._at(h)
+        return (self._seqs[i], self._lasts[i]) if i is not None else self._noted.get(h)
 
     def _ready(self, con: Any) -> None:
-        if self._hashes is None or len(self._noted) > REBUILD_AT:
+        if self._hashes is None:
             self._load(con)
+        elif len(self._noted) > max(FOLD_AT, len(self._hashes) // FOLD_FRACTION):
+            self._fold()
 
     def _load(self, con: Any) -> None:
         """Every stored hash with its first and last seq, grouped and sorted by DuckDB and
         copied out of Arrow's buffers: at a million rows lists of Python ints would cost 60 MB
-        and seconds."""
+        and seconds. Hashes noted before (rows of this process) are already in the table."""
         table = con.sql(
             f"SELECT {hashed(self.column)} AS h, min(seq) AS s, max(seq) AS l FROM {self.table}"
             f" WHERE {self.column} IS NOT NULL GROUP BY h ORDER BY h").to_arrow_table()
         # 32 and 64 bits wide wherever CPython runs on 64-bit Linux, macOS and Windows
-        self._hashes = _copied("I", table.column("h"))
-        self._seqs = _copied("q", table.column("s"))
-        self._lasts = _copied("q", table.column("l"))
+        self._hashes, self._seqs, self._lasts = (
+            _copied(typecode, table.column(name).combine_chunks())
+            for typecode, name in (("I", "h"), ("q", "s"), ("q", "l")))
+        self._noted = {}
+
+    def _fold(self) -> None:
+        """The noted hashes sorted into the arrays, in Arrow: no read of the table."""
+        import pyarrow.compute as pc
+
+        assert self._hashes is not None
+        noted = self._noted
+        columns = []
+        for kept, typecode, added in ((self._hashes, "I", noted.keys()),
+                                      (self._seqs, "q", (s for s, _ in noted.values())),
+                                      (self._lasts, "q", (last for _, last in noted.values()))):
+            joined = array(typecode, kept)
+            joined.extend(array(typecode, added))
+            columns.append(joined)
+        order = pc.sort_indices(_arrow(columns[0]))
+        self._hashes, self._seqs, self._lasts = (
+            _copied(column.typecode, pc.take(_arrow(column), order)) for column in columns)
         self._noted = {}
 
 
-def _copied(typecode: str, column: Any) -> array[int]:
-    """An Arrow column without nulls as an ``array`` of the same width."""
-    values = column.combine_chunks()
+def _arrow(values: array[int]) -> Any:
+    """An ``array`` as an Arrow array over the same memory."""
+    import pyarrow as pa
+
+    kind = {"I": pa.uint32(), "q": pa.int64()}[values.typecode]
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+def _copied(typecode: str, values: Any) -> array[int]:
+    """An Arrow array without nulls as an ``array`` of the same width."""
     copied = array(typecode)
     if len(values):
         width = copied.itemsize

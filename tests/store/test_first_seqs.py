@@ -57,20 +57,51 @@ def test_an_empty_table_holds_nothing(con: duckdb.DuckDBPyConnection) -> None:
     assert find(FirstSeqs("t", "k"), con, ["stored:1", "x"]) == ([], None)
 
 
-def test_many_values_noted_are_loaded_again_from_the_table(
+def test_the_table_is_read_once_and_noted_values_folded_in_memory(
         con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The noted hashes are folded into the loaded ones by reading the table again, after a
-    # fixed number (not one that grows with the table: 1,100 is less than a quarter of the
-    # 5,500 loaded); rows the caller stored meanwhile are found as before, others are not.
-    monkeypatch.setattr(first_seqs, "REBUILD_AT", 1000)
+    # A fold sorts the noted hashes into the loaded ones without reading the table: a read
+    # grew with the table (0.2 s for calls' keys at 620k calls) and left DuckDB's allocator
+    # holding its high-water mark. Values noted (stored by the caller) are found after it.
+    monkeypatch.setattr(first_seqs, "FOLD_AT", 100)
+    counting = Counting(con)
     firsts = FirstSeqs("t", "k")
     added = [f"added:{i}" for i in range(1100)]
-    find(firsts, con, ["stored:1"])  # loads
-    firsts.note(hashes_of(con, [added])[0], range(40000, 41100))
-    con.execute("INSERT INTO t SELECT unnest(?::VARCHAR[]), 40000 + unnest(range(800))",
-                [added[:800]])
-    assert find(firsts, con, ["stored:3"]) == (["stored:3"], 3)  # loads again: 1100 > 1000
-    assert find(firsts, con, added) == (added[:800], 40000)
+    assert firsts.find(counting, ["stored:1"], hashes_of(con, [["stored:1"]])[0]) == [
+        ("stored:1", 1, 1)]
+    read = counting.statements
+    for start in range(0, 1100, 110):  # ten notes, each more than FOLD_AT
+        chunk = added[start:start + 110]
+        firsts.note(hashes_of(con, [chunk])[0], range(40000 + start, 40000 + start + 110))
+        assert find(firsts, counting, chunk[:3])[1] == 40000 + start
+    assert counting.statements == read + 10  # the hashing of each find alone
+    assert len(firsts._noted) <= 100
+    assert find(firsts, con, ["stored:3", *added]) == (["stored:3", *added], 3)
+    assert firsts.find(con, ["added:7"], hashes_of(con, [["added:7"]])[0]) == [
+        ("added:7", 40007, 40007)]
+
+
+def test_ranges_match_the_rows_noted_through_many_folds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Against a plain dict of every hash's first and last seq: hashes from a small space,
+    # noted again and again in and out of order, folded every few notes.
+    import random
+
+    monkeypatch.setattr(first_seqs, "FOLD_AT", 7)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (k VARCHAR, seq BIGINT)")
+    rng = random.Random(9)
+    firsts, expected = FirstSeqs("t", "k"), {}
+    firsts.find(con, [], [])  # reads the (empty) table: what is noted from here on is kept
+    for step in range(300):
+        hashes = [rng.randrange(200) for _ in range(rng.randrange(1, 12))]
+        seqs = [rng.randrange(100_000) for _ in hashes]
+        firsts.note(hashes, seqs)
+        for h, seq in zip(hashes, seqs, strict=True):
+            low, high = expected.get(h, (seq, seq))
+            expected[h] = (min(low, seq), max(high, seq))
+        if step % 5 == 0:
+            wanted = list(range(-5, 205))
+            assert {h: (f, last) for h, f, last in firsts.find(con, wanted, wanted)} == expected
 
 
 def test_hashes_match_those_of_the_stored_rows(con: duckdb.DuckDBPyConnection) -> None:
@@ -112,6 +143,10 @@ class Counting:
     def execute(self, *args: object) -> duckdb.DuckDBPyConnection:
         self.statements += 1
         return self.con.execute(*args)
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        self.statements += 1
+        return self.con.sql(query)
 
 
 def test_lists_are_hashed_in_one_statement(con: duckdb.DuckDBPyConnection) -> None:

@@ -505,49 +505,59 @@ class Store:
 
     def _reconcile(self, touched: dict[str, int]) -> None:
         """Summarize the traces a batch stored rows of (id: hash), reading their calls and
-        spans from the first row that may hold one of them on."""
-        firsts = [self._firsts[table, "trace_id"].since(self.con, touched.values())
-                  for table in LOOKED_UP]
-        since = min((seq for seq in firsts if seq is not None), default=0)
-        self.summarize_traces(sorted(touched), since=since)
+        spans between the first and last rows that may hold them, traces far apart in reads
+        of their own (as ``_take_stored`` reads keys)."""
+        ids, hashes = list(touched), list(touched.values())
+        ranges: dict[str, tuple[int, int]] = {}
+        for table in LOOKED_UP:
+            for trace, first, last in self._firsts[table, "trace_id"].find(self.con, ids, hashes):
+                low, high = ranges.get(trace, (first, last))
+                ranges[trace] = (min(low, first), max(high, last))
+        for traces, first, last in _clustered([(t, *seqs) for t, seqs in ranges.items()]):
+            self.summarize_traces(sorted(traces), seqs=(first, last))
 
-    def summarize_traces(self, trace_ids: list[str] | None = None, *, since: int = 0) -> None:
+    def summarize_traces(self, trace_ids: list[str] | None = None, *,
+                         seqs: tuple[int, int] | None = None) -> None:
         """Bring the traces ``trace_ids`` (None: every trace) up to date with their spans and
         calls: which span-derived calls stand down, and their rows of the traces list. Called
-        inside a batch's transaction; also by whatever fills ``spans`` in SQL. ``since``: no
-        row of these traces, nor their row of the list, has a lower seq (``first_seq``)."""
+        inside a batch's transaction; also by whatever fills ``spans`` in SQL. ``seqs``: no
+        row of these traces, nor their row of the list (``first_seq``), lies outside this
+        first and last seq (None: anywhere)."""
         if trace_ids is None:
             trace_ids = [row[0] for row in self.con.execute(
                 "SELECT DISTINCT trace_id FROM spans ORDER BY trace_id").fetchall()]
+        first, last = seqs if seqs is not None else (0, self._seq)
         for start in range(0, len(trace_ids), IN_LIST_MAX):
-            self._summarize(trace_ids[start:start + IN_LIST_MAX], since)
+            self._summarize(trace_ids[start:start + IN_LIST_MAX], first, last)
 
-    def _summarize(self, trace_ids: list[str], since: int) -> None:
-        """Every read is of the rows from a seq on (a pass must not grow with the tables):
-        the traces' calls and spans from ``since``, the logged calls of their requests from
-        the first that may hold one."""
+    def _summarize(self, trace_ids: list[str], first: int, last: int) -> None:
+        """Every read is of the rows between two seqs (a pass must not grow with the
+        tables): the traces' calls, spans and rows of the list between ``first`` and
+        ``last``, the logged calls of their requests between those that may hold one."""
         import pyarrow as pa
 
         where, params = _in_list("trace_id", trace_ids)
+        between = [first, last, *params]
         calls = [TraceCall(*row) for row in self.con.execute(
-            f"SELECT {', '.join(TraceCall._fields)} FROM calls WHERE seq >= ? AND {where}",
-            [since, *params]).fetchall()]
+            f"SELECT {', '.join(TraceCall._fields)} FROM calls WHERE seq BETWEEN ? AND ?"
+            f" AND {where}", between).fetchall()]
         spans = [TraceSpan(*row) for row in self.con.execute(
-            f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE seq >= ? AND {where}",
-            [since, *params]).fetchall()]
+            f"SELECT {', '.join(TraceSpan._fields)} FROM spans WHERE seq BETWEEN ? AND ?"
+            f" AND {where}", between).fetchall()]
         changed = shadow_changes(calls, spans, self._logged(span_requests(calls)))
-        first = min((c.seq for c in calls if c.key in changed), default=since)
+        changed_seqs = [c.seq for c in calls if c.key in changed]
         for shadowed in (True, False):
             keys = [key for key, now in changed.items() if now is shadowed]
             if keys:
                 in_keys, key_params = _in_list("key", keys)
-                self.con.execute(f"UPDATE calls SET shadowed = ? WHERE seq >= ? AND {in_keys}",
-                                 [shadowed, first, *key_params])
+                self.con.execute(
+                    f"UPDATE calls SET shadowed = ? WHERE seq BETWEEN ? AND ? AND {in_keys}",
+                    [shadowed, min(changed_seqs), max(changed_seqs), *key_params])
         rows = trace_rows(spans, calls, changed)
         if rows:
             listed, list_params = _in_list("trace_id", [row[0] for row in rows])
-            self.con.execute(f"DELETE FROM traces WHERE first_seq >= ? AND {listed}",
-                             [since, *list_params])
+            self.con.execute(f"DELETE FROM traces WHERE first_seq BETWEEN ? AND ? AND {listed}",
+                             [first, last, *list_params])
             columns = [list(column) for column in zip(*rows, strict=True)]
             self._insert("traces", pa.table(columns, schema=arrow_schema("traces")))
 
@@ -555,15 +565,16 @@ class Store:
         """Which of these request ids a log line recorded a call of."""
         if not requested:
             return set()
-        since = self._firsts["calls", "request_id"].since(
-            self.con, hashes_of(self.con, [requested])[0])
-        if since is None:
-            return set()
-        in_requested, params = _in_list("request_id", requested)
-        return {row[0] for row in self.con.execute(
-            f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE seq >= ? AND"
-            f" {in_requested}) SELECT DISTINCT request_id FROM r WHERE origin = 'log'",
-            [since, *params]).fetchall()}
+        maybe = self._firsts["calls", "request_id"].find(
+            self.con, requested, hashes_of(self.con, [requested])[0])
+        logged: set[str] = set()
+        for ids, first, last in _clustered(maybe):
+            in_requested, params = _in_list("request_id", ids)
+            logged.update(row[0] for row in self.con.execute(
+                f"WITH r AS MATERIALIZED (SELECT origin, request_id FROM calls WHERE seq BETWEEN"
+                f" ? AND ? AND {in_requested}) SELECT DISTINCT request_id FROM r"
+                f" WHERE origin = 'log'", [first, last, *params]).fetchall())
+        return logged
 
 
 def _clustered(ranges: list[tuple[str, int, int]]) -> list[tuple[list[str], int, int]]:

@@ -58,7 +58,8 @@ class FirstSeqs:
              ) -> list[tuple[Value, int, int]]:
         """The values that may be stored, each with the first and last seq of the rows that
         may hold it."""
-        self._ready(con)
+        if self._hashes is None:
+            self._load(con)
         return [(value, *seqs) for value, h in zip(values, hashes, strict=True)
                 if (seqs := self._range(h)) is not None]
 
@@ -69,7 +70,11 @@ class FirstSeqs:
 
     def note(self, hashes: Sequence[int | None], seqs: Sequence[int]) -> None:
         """Rows just stored: their column's hashes (None for NULL) and seqs. A hash in the
-        arrays widens its range there; a new one waits in a dict for the next fold."""
+        arrays widens its range there; a new one waits in a dict for the next fold. Before
+        the table is first read there is nothing to note: the read will find these rows (or
+        none, if their transaction rolls back)."""
+        if self._hashes is None:
+            return
         noted = self._noted
         for h, seq in zip(hashes, seqs, strict=True):
             if h is None:
@@ -82,13 +87,14 @@ class FirstSeqs:
                 noted[h] = (seq, seq)
             elif not held[0] <= seq <= held[1]:
                 noted[h] = (min(held[0], seq), max(held[1], seq))
+        # Here, not at the next lookup: a column can be noted many times between lookups
+        # (calls' request ids are looked up only for calls of spans).
+        if len(noted) > max(FOLD_AT, len(self._hashes) // FOLD_FRACTION):
+            self._fold()
 
     def _at(self, h: int) -> int | None:
-        """Where ``h`` is in the arrays (None before they are read: a hash noted then is
-        folded in with the rest)."""
         hashes = self._hashes
-        if hashes is None:
-            return None
+        assert hashes is not None
         i = bisect_left(hashes, h)
         return i if i < len(hashes) and hashes[i] == h else None
 
@@ -96,16 +102,10 @@ class FirstSeqs:
         i = self._at(h)
         return (self._seqs[i], self._lasts[i]) if i is not None else self._noted.get(h)
 
-    def _ready(self, con: Any) -> None:
-        if self._hashes is None:
-            self._load(con)
-        elif len(self._noted) > max(FOLD_AT, len(self._hashes) // FOLD_FRACTION):
-            self._fold()
-
     def _load(self, con: Any) -> None:
         """Every stored hash with its first and last seq, grouped and sorted by DuckDB and
         copied out of Arrow's buffers: at a million rows lists of Python ints would cost 60 MB
-        and seconds. Hashes noted before (rows of this process) are already in the table."""
+        and seconds."""
         table = con.sql(
             f"SELECT {hashed(self.column)} AS h, min(seq) AS s, max(seq) AS l FROM {self.table}"
             f" WHERE {self.column} IS NOT NULL GROUP BY h ORDER BY h").to_arrow_table()

@@ -173,3 +173,23 @@ def test_keys_far_apart_are_read_in_ranges_of_their_own() -> None:
     assert _clustered([("new", far, far + 5), ("old", 10, 12), ("newer", far + 3, far + 9)]) == [
         (["old"], 10, 12), (["new", "newer"], far, far + 9)]
     assert _clustered([]) == []
+
+
+def test_seqs_past_32_bits_are_kept_64_bits_wide(con: duckdb.DuckDBPyConnection) -> None:
+    # Seqs are kept in 32 bits while they fit (12 bytes a hash, not 20); one past that
+    # widens the arrays, whether it is noted or read from the table.
+    far = 2**32 + 5
+    firsts = FirstSeqs("t", "k")
+    values = ["stored:20", "far:1"]
+    firsts.find(con, [], [])
+    firsts.note(hashes_of(con, [values])[0], [far, far + 1])
+    assert firsts.find(con, values, hashes_of(con, [values])[0]) == [
+        ("stored:20", 20, far), ("far:1", far + 1, far + 1)]
+    firsts._fold()
+    assert firsts.find(con, values, hashes_of(con, [values])[0]) == [
+        ("stored:20", 20, far), ("far:1", far + 1, far + 1)]
+
+    con.execute("INSERT INTO t VALUES ('far:1', ?)", [far + 1])
+    read = FirstSeqs("t", "k")
+    assert read.find(con, ["far:1", "stored:4"], hashes_of(con, [["far:1", "stored:4"]])[0]) == [
+        ("far:1", far + 1, far + 1), ("stored:4", 4, 4)]

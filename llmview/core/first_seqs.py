@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 Value = TypeVar("Value")
@@ -65,11 +65,6 @@ class FirstSeqs:
             self._load(con)
         return [(value, *seqs) for value, h in zip(values, hashes, strict=True)
                 if (seqs := self._range(h)) is not None]
-
-    def since(self, con: Any, hashes: Iterable[int]) -> int | None:
-        """The least seq at which a row may hold a value of one of ``hashes``."""
-        held = list(hashes)
-        return min((first for _, first, _ in self.find(con, held, held)), default=None)
 
     def note(self, hashes: Sequence[int | None], seqs: Sequence[int]) -> None:
         """Rows just stored: their column's hashes (None for NULL) and seqs. A hash in the

@@ -135,14 +135,6 @@ def test_a_value_stored_twice_is_found_between_its_first_and_last_rows(
         ("stored:21", 21, 30000)]
 
 
-def test_since_is_the_least_first_seq_of_the_hashes_held(
-        con: duckdb.DuckDBPyConnection) -> None:
-    firsts = FirstSeqs("t", "k")
-    hashes = hashes_of(con, [["stored:40", "stored:9", "nope"]])[0]
-    assert firsts.since(con, hashes) == 9
-    assert firsts.since(con, hashes[2:]) is None
-
-
 class Counting:
     """A connection that counts the statements run through it."""
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 Value = TypeVar("Value")
@@ -106,12 +106,12 @@ class FirstSeqs:
         """Every stored hash with its first and last seq, grouped and sorted by DuckDB and
         copied out of Arrow's buffers: at a million rows lists of Python ints would cost 60 MB
         and seconds."""
-        table = con.sql(
-            f"SELECT {hashed(self.column)} AS h, min(seq) AS s, max(seq) AS l FROM {self.table}"
-            f" WHERE {self.column} IS NOT NULL GROUP BY h ORDER BY h").to_arrow_table()
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        table = con.sql(
+            f"SELECT {hashed(self.column)} AS h, min(seq) AS s, max(seq) AS l FROM {self.table}"
+            f" WHERE {self.column} IS NOT NULL GROUP BY h ORDER BY h").to_arrow_table()
         lasts = table.column("l").combine_chunks()
         narrow = (pc.max(lasts).as_py() or 0) <= NARROW_MAX
         # 32 and 64 bits wide wherever CPython runs on 64-bit Linux, macOS and Windows
@@ -132,19 +132,24 @@ class FirstSeqs:
         assert self._hashes is not None
         pool = pa.system_memory_pool()
         noted = self._noted
-        hashes = array("I", self._hashes)
-        hashes.extend(noted.keys())
+
+        def taken(joined: array[int]) -> array[int]:
+            return _copied(joined.typecode, pc.take(_arrow(joined), order, memory_pool=pool))
+
+        hashes = _joined(self._hashes, noted.keys())
         order = pc.sort_indices(_arrow(hashes), memory_pool=pool)
-        self._hashes = _copied("I", pc.take(_arrow(hashes), order, memory_pool=pool))
+        self._hashes = taken(hashes)
         del hashes
-        seqs = array(self._seqs.typecode, self._seqs)
-        seqs.extend(first for first, _ in noted.values())
-        self._seqs = _copied(seqs.typecode, pc.take(_arrow(seqs), order, memory_pool=pool))
-        del seqs
-        lasts = array(self._lasts.typecode, self._lasts)
-        lasts.extend(last for _, last in noted.values())
-        self._lasts = _copied(lasts.typecode, pc.take(_arrow(lasts), order, memory_pool=pool))
+        self._seqs = taken(_joined(self._seqs, (first for first, _ in noted.values())))
+        self._lasts = taken(_joined(self._lasts, (last for _, last in noted.values())))
         self._noted = {}
+
+
+def _joined(kept: array[int], added: Iterable[int]) -> array[int]:
+    """A copy of ``kept`` with ``added`` after it, of the same width."""
+    joined = array(kept.typecode, kept)
+    joined.extend(added)
+    return joined
 
 
 def _arrow(values: array[int]) -> Any:

@@ -92,6 +92,14 @@ class FirstSeqs:
         if len(noted) > max(FOLD_AT, len(self._hashes) // FOLD_FRACTION):
             self._fold()
 
+    @property
+    def nbytes(self) -> int:
+        """The arrays' bytes: what this costs in memory that grows with the table (the dict of
+        noted hashes is folded before it grows past ``FOLD_AT`` or a 32nd of them)."""
+        if self._hashes is None:
+            return 0
+        return sum(len(a) * a.itemsize for a in (self._hashes, self._seqs, self._lasts))
+
     def _at(self, h: int) -> int | None:
         hashes = self._hashes
         assert hashes is not None

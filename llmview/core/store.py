@@ -267,6 +267,11 @@ class Store:
         self._files: dict[int, FileState] | None = None  # as committed; None: read them
         self._saving: list[FileState] = []  # saved by the open transaction
 
+    def lookup_bytes(self) -> int:
+        """Memory held by the maps of where keys lie (``FirstSeqs``), which grows with the
+        index by design: a soak tells it apart from a leak by this."""
+        return sum(firsts.nbytes for firsts in self._firsts.values())
+
     def _max_seq(self) -> int:
         """Fetched to the end: DuckDB 2 refuses ``con.sql`` (``FirstSeqs`` loads with it) on
         a connection whose last result was left unfinished, as ``fetchone`` leaves it."""

@@ -185,3 +185,14 @@ def test_seqs_past_32_bits_are_kept_64_bits_wide(con: duckdb.DuckDBPyConnection)
     read = FirstSeqs("t", "k")
     assert read.find(con, ["far:1", "stored:4"], hashes_of(con, [["far:1", "stored:4"]])[0]) == [
         ("far:1", far + 1, far + 1), ("stored:4", 4, 4)]
+
+
+def test_nbytes_counts_12_bytes_a_hash_and_20_once_seqs_are_wide(
+        con: duckdb.DuckDBPyConnection) -> None:
+    firsts = FirstSeqs("t", "k")
+    assert firsts.nbytes == 0  # not read yet
+    firsts.find(con, [], [])
+    assert firsts.nbytes == 5000 * 12  # 5,000 distinct values
+    firsts.note(hashes_of(con, [["far:1"]])[0], [2**32 + 1])
+    firsts._fold()
+    assert firsts.nbytes == 5001 * 20

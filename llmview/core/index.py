@@ -210,10 +210,33 @@ class Index:
                 return self._fetch_alone(sql, params)
             if not is_damage(exc):
                 raise
-            with self._write_lock:
-                if self._replace_damaged(exc, generation):
-                    self.indexer.refresh(final=self._final)
+            self._rebuild_damaged(exc, generation)
         return self._fetch(sql, params)
+
+    def stream(self, sql: str, params: list[Any] | None = None, *,
+               page: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every row of a query, fetched a page at a time on a cursor of its own (an export
+        of millions of rows). An ordered query reads every block it needs before its first
+        row, so damage found there is handled as in ``rows``: rebuilt, then run again."""
+        generation = self.generation
+        try:
+            result = self.opened.con.cursor().execute(sql, params or [])
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            self._rebuild_damaged(exc, generation)
+            result = self.opened.con.cursor().execute(sql, params or [])
+        names = [d[0] for d in result.description]
+        while batch := result.fetchmany(page):
+            for row in batch:
+                yield dict(zip(names, row, strict=True))
+
+    def _rebuild_damaged(self, exc: Exception, generation: int) -> None:
+        """A read found the index damaged: replace it and fill it again from the logs, unless
+        another thread already did since ``generation``."""
+        with self._write_lock:
+            if self._replace_damaged(exc, generation):
+                self.indexer.refresh(final=self._final)
 
     def _fetch_alone(self, sql: str, params: list[Any] | None) -> list[dict[str, Any]]:
         """Run a query that found DuckDB's memory (``FILE_CONFIG``'s limit) full again, with
@@ -261,14 +284,9 @@ class Index:
                    page: int = 5000) -> Iterator[dict[str, Any]]:
         """Every matching call, oldest first, fetched a page at a time."""
         compiled = self.compile(query)
-        cur = self.opened.con.cursor()
-        result = cur.execute(
+        yield from self.stream(
             f"SELECT {', '.join(columns)} FROM llm_calls WHERE {compiled.where} "
-            "ORDER BY ts NULLS LAST, seq", compiled.params)
-        names = [d[0] for d in result.description]
-        while batch := result.fetchmany(page):
-            for row in batch:
-                yield dict(zip(names, row, strict=True))
+            "ORDER BY ts NULLS LAST, seq", compiled.params, page=page)
 
     def call(self, key: str) -> dict[str, Any] | None:
         """One call with every field and the raw log lines it came from."""

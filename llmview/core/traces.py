@@ -73,22 +73,19 @@ class Traces:
 
     def iter_spans(self, query: str = "", *, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
         """The spans of every trace matching ``query``, a trace at a time (every column,
-        attributes and events decoded), fetched a page at a time on a cursor of its own."""
+        attributes and events decoded), streamed (``Index.stream``)."""
         compiled = self.index.compile(query, "traces")
         chosen = "" if compiled.where == "TRUE" else (
             f"WHERE trace_id IN (SELECT trace_id FROM traces WHERE {compiled.where})")
-        cursor = self.index.opened.con.cursor()
-        result = cursor.execute(f"SELECT *, {_TIMES} FROM spans {chosen} ORDER BY trace_id, seq",
-                                compiled.params)
-        names = [d[0] for d in result.description]
         trace: list[dict[str, Any]] = []
-        while batch := result.fetchmany(page):
-            for values in batch:
-                row = _with_json(dict(zip(names, values, strict=True)))
-                if trace and trace[0]["trace_id"] != row["trace_id"]:
-                    yield trace
-                    trace = []
-                trace.append(row)
+        for stored in self.index.stream(
+                f"SELECT *, {_TIMES} FROM spans {chosen} ORDER BY trace_id, seq",
+                compiled.params, page=page):
+            row = _with_json(stored)
+            if trace and trace[0]["trace_id"] != row["trace_id"]:
+                yield trace
+                trace = []
+            trace.append(row)
         if trace:
             yield trace
 

@@ -47,11 +47,15 @@ def answers(index: Index) -> dict[str, Any]:
     return {**index.stats(), "sources": index.rows("SELECT count(*) AS n FROM sources")[0]["n"]}
 
 
-def stats_cli(logs: Path, db: Path) -> subprocess.CompletedProcess[str]:
-    proc = python("-m", "llmview", "stats", str(logs), "--index", str(db), "--json",
+def cli(command: str, logs: Path, db: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    proc = python("-m", "llmview", command, str(logs), "--index", str(db), *options,
                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def stats_cli(logs: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    return cli("stats", logs, db, "--json")
 
 
 # --- another llmview holds it -----------------------------------------------------------------
@@ -155,3 +159,21 @@ def test_damage_found_by_a_query_from_the_command_line(
     assert lines[0].endswith("; rebuilt it from the logs")
     assert json.loads(done.stdout) == json.loads(stats_cli(logs, sound).stdout)
     assert expected["requests"] == CALLS
+
+
+def test_damage_found_by_an_export_is_rebuilt_and_every_call_exported(
+        tmp_path: Path, indexed: tuple[Path, Path, dict[str, Any]]) -> None:
+    # An export streams its rows on a cursor of its own (Index.stream), not through rows():
+    # it printed DuckDB's traceback here, with nothing exported.
+    logs, sound, _ = indexed
+    db = damaged_copy(sound, tmp_path / "damaged.duckdb", calls_block(sound), random.Random(3))
+    done = cli("export", logs, db, "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stderr.splitlines() if "damaged" in line]
+    assert len(notices) == 1 and notices[0].endswith("; rebuilt it from the logs"), done.stderr
+    assert "Traceback" not in done.stderr
+    exported = [json.loads(line)["id"] for line in done.stdout.splitlines()]
+    assert len(exported) == CALLS
+    assert sorted(exported) == sorted(json.loads(line)["id"] for line in
+                                      cli("export", logs, sound, "--format", "jsonl")
+                                      .stdout.splitlines())

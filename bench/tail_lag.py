@@ -45,6 +45,7 @@ SAMPLE_SECONDS = 0.02
 SETTLE_SECONDS = 15.0
 SEED_LINES = 100  # already in the file when the app starts, so the first screen is not empty
 TARGET_P95_MS = 250.0
+SLOW_PASS_MS = 1000.0  # a pass this long holds every line behind it up by as much
 
 
 def interaction(request_id: str, ts: float, n: int) -> str:
@@ -312,6 +313,10 @@ def report_passes(passes: Passes, started: float) -> None:
           f"{statistics.median(gaps):.0f} ms (p95 {percentile(gaps, 0.95):.0f}); pass "
           f"median {statistics.median(took):.0f} ms (p95 {percentile(took, 0.95):.0f}); "
           f"lines per pass median {statistics.median(lines):.0f}")
+    slow = [ms for ms in took if ms >= SLOW_PASS_MS]  # a commit that checkpointed, mostly
+    print(f"passes of {SLOW_PASS_MS / 1000:.0f} s or more: {len(slow)}"
+          + (f", {sum(slow) / 1000:.1f} s in all, longest {max(slow) / 1000:.1f} s" if slow
+             else ""))
 
 
 def main() -> None:
